@@ -1,0 +1,19 @@
+// Subcommands of the onnxcut CLI. Each registers its options on the app and
+// sets `run` to its action when selected.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace onnxcut::cli {
+
+using Action = std::function<int()>;
+
+void registerInspect(CLI::App& app, Action& run);
+void registerPlan(CLI::App& app, Action& run);
+
+// Exit codes (README "Exit codes").
+constexpr int kExitOk = 0;
+constexpr int kExitInternal = 1;
+constexpr int kExitBadInput = 2;
+
+}  // namespace onnxcut::cli

@@ -1,0 +1,36 @@
+// onnxcut: plans split DNN inference between a device and a cloud.
+// main catches everything: bad input exits 2 with one clear message,
+// internal errors exit 1; never a stack trace.
+#include <fmt/core.h>
+
+#include <exception>
+
+#include "commands.h"
+#include "errors.h"
+
+int main(int argc, char** argv) {
+  using namespace onnxcut::cli;
+  CLI::App app{"onnxcut: plans split DNN inference between a device and a cloud"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "onnxcut 0.1.0");
+  Action run;
+  registerInspect(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  try {
+    return run();
+  } catch (const onnxcut::InputError& e) {
+    fmt::print(stderr, "onnxcut: error: {}\n", e.what());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "onnxcut: internal error (please report): {}\n", e.what());
+    return kExitInternal;
+  } catch (...) {
+    fmt::print(stderr, "onnxcut: internal error (please report)\n");
+    return kExitInternal;
+  }
+}

@@ -1,0 +1,22 @@
+// Folding of shape arithmetic: once input dims are fixed, Shape/Size of a
+// statically shaped tensor is a constant, and so is everything computed from
+// constants alone (cost-model.md). ONNX 1.12's data propagation stops at ops
+// such as Cast, which real exporters (Paddle, TF) put in these chains, so the
+// model view evaluates the small integer computations itself.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace onnx {
+class ModelProto;
+}
+
+namespace onnxcut {
+
+// Evaluates the constant nodes of `m` that it can (small tensors, the ops of
+// shape arithmetic), replaces them by initializers, and returns how many it
+// folded. Shapes come from m's value_info, so call it after inference and
+// repeat inference + folding until it returns 0.
+int foldShapeArithmetic(onnx::ModelProto& m);
+
+}  // namespace onnxcut

@@ -1,0 +1,114 @@
+#include "pins.h"
+
+#include <deque>
+#include <map>
+#include <set>
+
+#include "errors.h"
+
+namespace onnxcut {
+namespace {
+
+std::string nodeName(const std::vector<std::string>& keys, int v) {
+  return v < static_cast<int>(keys.size()) ? "'" + keys[v] + "'" : "#" + std::to_string(v);
+}
+
+// Breadth-first closure of one side. `origin[v]` records which reason first
+// forced v, so that conflicts can be explained.
+struct Closure {
+  std::vector<int> origin;  // index into reasons, or -1
+  std::vector<std::string> reasons;
+};
+
+struct Adjacency {
+  std::vector<std::vector<int>> in, out;  // tensor indices per node
+  explicit Adjacency(const PlanGraph& g) : in(g.num_nodes), out(g.num_nodes) {
+    for (int t = 0; t < static_cast<int>(g.tensors.size()); ++t) {
+      if (g.tensors[t].producer >= 0) out[g.tensors[t].producer].push_back(t);
+      for (int c : g.tensors[t].consumers) in[c].push_back(t);
+    }
+  }
+};
+
+Closure closeDevice(const PlanGraph& g, const Adjacency& adj,
+                    const std::vector<std::pair<int, std::string>>& seeds) {
+  Closure c{std::vector<int>(g.num_nodes, -1), {}};
+  std::deque<int> queue;
+  auto force = [&](int v, int reason) {
+    if (v >= 0 && c.origin[v] < 0) { c.origin[v] = reason; queue.push_back(v); }
+  };
+  for (const auto& [v, why] : seeds) { c.reasons.push_back(why); force(v, static_cast<int>(c.reasons.size()) - 1); }
+  while (!queue.empty()) {
+    const int v = queue.front(); queue.pop_front();
+    for (int t : adj.in[v]) force(g.tensors[t].producer, c.origin[v]);
+    for (int t : adj.out[v])
+      if (!g.tensors[t].size_known)
+        for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
+  }
+  return c;
+}
+
+Closure closeCloud(const PlanGraph& g, const Adjacency& adj,
+                   const std::vector<std::pair<int, std::string>>& seeds) {
+  Closure c{std::vector<int>(g.num_nodes, -1), {}};
+  std::deque<int> queue;
+  auto force = [&](int v, int reason) {
+    if (v >= 0 && c.origin[v] < 0) { c.origin[v] = reason; queue.push_back(v); }
+  };
+  for (const auto& [v, why] : seeds) { c.reasons.push_back(why); force(v, static_cast<int>(c.reasons.size()) - 1); }
+  while (!queue.empty()) {
+    const int v = queue.front(); queue.pop_front();
+    for (int t : adj.out[v])
+      for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
+    for (int t : adj.in[v])
+      if (!g.tensors[t].size_known) force(g.tensors[t].producer, c.origin[v]);
+  }
+  return c;
+}
+
+}  // namespace
+
+std::vector<signed char> forcedSides(const PlanGraph& g, const Pins& pins,
+                                     const std::vector<std::string>& keys) {
+  const Adjacency adj(g);
+  std::vector<std::pair<int, std::string>> dev_seeds, cloud_seeds;
+  for (int v : pins.device) dev_seeds.emplace_back(v, "--pin-device " + nodeName(keys, v));
+  for (int v : pins.cloud) cloud_seeds.emplace_back(v, "--pin-cloud " + nodeName(keys, v));
+  for (const auto& t : g.tensors) {
+    if (t.size_known) continue;
+    if (t.is_output && t.producer >= 0)
+      dev_seeds.emplace_back(t.producer, "it produces a graph output of unknown size");
+    if (t.producer < 0)
+      for (int c : t.consumers) dev_seeds.emplace_back(c, "it reads a graph input of unknown size");
+  }
+  const Closure dev = closeDevice(g, adj, dev_seeds);
+  const Closure cloud = closeCloud(g, adj, cloud_seeds);
+
+  ErrorList errors;
+  std::set<std::pair<int, int>> reported;  // one message per pair of reasons
+  std::vector<signed char> forced(g.num_nodes, kFree);
+  for (int v = 0; v < g.num_nodes; ++v) {
+    const int d = dev.origin[v], c = cloud.origin[v];
+    if (d >= 0 && c >= 0) {
+      if (reported.insert({d, c}).second)
+        errors.add("node " + nodeName(keys, v) + " would have to run on the device (" +
+                   dev.reasons[d] + ") and on the cloud (" + cloud.reasons[c] + ")");
+    } else if (d >= 0) {
+      forced[v] = kDevice;
+    } else if (c >= 0) {
+      forced[v] = kCloud;
+    }
+  }
+  errors.throwIfAny("impossible pins");
+  return forced;
+}
+
+bool respectsForced(const DeviceSet& on_device, const std::vector<signed char>& forced) {
+  for (size_t v = 0; v < forced.size(); ++v) {
+    if (forced[v] == kDevice && !on_device[v]) return false;
+    if (forced[v] == kCloud && on_device[v]) return false;
+  }
+  return true;
+}
+
+}  // namespace onnxcut

@@ -1,0 +1,177 @@
+// The min cut and the bands against brute force over every valid plan, on
+// seeded random DAGs (fan-out, merges, multi-output nodes, pins, tensors of
+// unknown size, RTT, loads, precisions). Every failure names its seed.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "errors.h"
+#include "latency_planner.h"
+#include "min_cut.h"
+#include "pins.h"
+#include "random_dag.h"
+
+namespace onnxcut {
+namespace {
+
+using testing::bruteForceMin;
+using testing::RandomCase;
+using testing::randomCase;
+using testing::RandomOptions;
+
+std::vector<signed char> rawPins(const RandomCase& rc) {
+  std::vector<signed char> f(rc.graph.num_nodes, kFree);
+  for (int v : rc.pins.device) f[v] = kDevice;
+  for (int v : rc.pins.cloud) f[v] = f[v] == kDevice ? kFree - 1 : kCloud;  // both: impossible
+  return f;
+}
+
+double latencyOf(const RandomCase& rc, const DeviceSet& d, double up) {
+  Network net = rc.net;
+  net.up_mbps = up;
+  return stageTimes(planFigures(rc.graph, rc.costs, d, net.precision), net).latency();
+}
+
+bool close(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+
+// Runs the min cut on one case; returns false when the pins were impossible
+// (and checks that brute force agrees no plan exists).
+void checkCase(uint64_t seed, const RandomOptions& opt) {
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  const RandomCase rc = randomCase(seed, opt);
+  const auto raw = rawPins(rc);
+  const double brute = bruteForceMin(rc.graph, raw, [&](const DeviceSet& d) {
+    return latencyOf(rc, d, rc.net.up_mbps);
+  });
+  std::vector<signed char> forced;
+  try {
+    forced = forcedSides(rc.graph, rc.pins, {});
+  } catch (const InputError&) {
+    EXPECT_TRUE(std::isinf(brute)) << "pins reported impossible, but a valid plan exists";
+    return;
+  }
+  ASSERT_FALSE(std::isinf(brute)) << "pins accepted, but no valid plan exists";
+  const LatencyProblem pr{rc.graph, rc.costs, forced, rc.net};
+  const DeviceSet plan = optimalLatencyPlan(pr, rc.net.up_mbps);
+  EXPECT_TRUE(isValidPlan(rc.graph, plan));
+  EXPECT_TRUE(respectsForced(plan, forced));
+  for (int v : rc.pins.device) EXPECT_TRUE(plan[v]);
+  for (int v : rc.pins.cloud) EXPECT_FALSE(plan[v]);
+  const double got = latencyOf(rc, plan, rc.net.up_mbps);
+  EXPECT_TRUE(close(got, brute)) << "min cut " << got << " ms, brute force " << brute << " ms";
+}
+
+TEST(MinCut, MatchesBruteForceOnRandomDags) {
+  for (uint64_t seed = 0; seed < 1200; ++seed) checkCase(seed, {});
+}
+
+// Ties, zero costs and values spanning 13 orders of magnitude: a floating-
+// point residue must never move a vertex to the wrong side.
+TEST(MinCut, NoResidueErrorsWithTiesAndExtremeValues) {
+  RandomOptions opt;
+  opt.extreme_values = true;
+  for (uint64_t seed = 5000; seed < 5600; ++seed) checkCase(seed, opt);
+}
+
+TEST(MinCut, LargerDagsMatchBruteForce) {
+  RandomOptions opt;
+  opt.min_nodes = 15;
+  opt.max_nodes = 16;
+  for (uint64_t seed = 9000; seed < 9040; ++seed) checkCase(seed, opt);
+}
+
+// The published DADS network lacks the infinite reverse edges: a plan where a
+// cloud node feeds a device node would be cheaper there. Here the cheapest
+// "plan" ignoring validity runs the middle node on the cloud; ours must not.
+TEST(MinCut, NeverSendsDataBackDown) {
+  PlanGraph g;
+  g.num_nodes = 3;  // chain a -> b -> c
+  g.tensors = {{-1, {0}, 4e6, true, true, false},
+               {0, {1}, 4e6, true, true, false},
+               {1, {2}, 4e6, true, true, false},
+               {2, {}, 4, true, true, true}};
+  NodeCosts c{{1, 100, 1}, {1, 0.1, 1}};
+  const std::vector<signed char> forced(3, kFree);
+  const DeviceSet d = minCutPlan(g, c, Precision::fp32, {1, 1, 1e-9, 1e-9}, forced);
+  EXPECT_TRUE(isValidPlan(g, d));
+  EXPECT_EQ(d, DeviceSet({0, 0, 0}));  // cheap transfers: everything goes up
+}
+
+TEST(MinCut, FanOutTensorIsPaidOnce) {
+  // a feeds b and c, both cheap on the cloud: the tensor is sent once.
+  PlanGraph g;
+  g.num_nodes = 3;
+  g.tensors = {{-1, {0}, 1e9, true, true, false},
+               {0, {1, 2}, 1000, true, true, false},
+               {1, {}, 1, true, false, true},
+               {2, {}, 1, true, false, true}};
+  NodeCosts c{{0, 10, 10}, {100, 0, 0}};
+  const DeviceSet d = minCutPlan(g, c, Precision::fp32, {1, 1, 0.006, 0}, std::vector<signed char>(3, kFree));
+  // Cost: a on device (0) + one transfer 1000*0.006 = 6 < 10 (b or c local).
+  EXPECT_EQ(d, DeviceSet({1, 0, 0}));
+  const auto f = planFigures(g, c, d, Precision::fp32);
+  EXPECT_DOUBLE_EQ(f.up_bytes, 1000);
+}
+
+TEST(MinCut, ImpossiblePinsAreNamed) {
+  PlanGraph g;
+  g.num_nodes = 2;  // a -> b
+  g.tensors = {{-1, {0}, 10, true, true, false}, {0, {1}, 10, true, true, false},
+               {1, {}, 10, true, true, true}};
+  Pins pins{{1}, {0}};  // b on device needs a on device
+  try {
+    forcedSides(g, pins, {"a", "b"});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("--pin-device 'b'"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("--pin-cloud 'a'"), std::string::npos) << msg;
+  }
+}
+
+void checkBands(uint64_t seed) {
+  SCOPED_TRACE("seed " + std::to_string(seed));
+  RandomOptions opt;
+  opt.max_nodes = 12;
+  const RandomCase rc = randomCase(seed, opt);
+  std::vector<signed char> forced;
+  try {
+    forced = forcedSides(rc.graph, rc.pins, {});
+  } catch (const InputError&) {
+    return;
+  }
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0, 1);
+  const double lo = std::exp(std::log(0.05) + u(rng) * 3), hi = lo * std::exp(1 + u(rng) * 10);
+  const LatencyProblem pr{rc.graph, rc.costs, forced, rc.net};
+  const auto bands = latencyBands(pr, lo, hi);
+  ASSERT_FALSE(bands.empty());
+  EXPECT_EQ(bands.front().min_mbps, lo);
+  EXPECT_EQ(bands.back().max_mbps, hi);
+  for (size_t i = 0; i < bands.size(); ++i) {
+    EXPECT_LT(bands[i].min_mbps, bands[i].max_mbps);
+    if (i > 0) {
+      EXPECT_EQ(bands[i].min_mbps, bands[i - 1].max_mbps) << "gap or overlap";
+      EXPECT_NE(bands[i].plan, bands[i - 1].plan) << "repeated neighbour";
+    }
+    EXPECT_TRUE(isValidPlan(rc.graph, bands[i].plan));
+    // Sample inside the band (log-spaced) and at its ends.
+    const double a = bands[i].min_mbps, b = bands[i].max_mbps;
+    for (int k = 0; k <= 6; ++k) {
+      const double bw = std::exp(std::log(a) + (std::log(b) - std::log(a)) * k / 6.0);
+      const double best = bruteForceMin(rc.graph, forced, [&](const DeviceSet& d) {
+        return latencyOf(rc, d, bw);
+      });
+      const double got = latencyOf(rc, bands[i].plan, bw);
+      EXPECT_TRUE(close(got, best)) << "band " << i << " [" << a << ", " << b << ") at " << bw
+                                    << " Mbit/s: " << got << " ms vs optimum " << best;
+    }
+  }
+}
+
+TEST(Bands, ExactEnvelopeMatchesBruteForce) {
+  for (uint64_t seed = 100; seed < 400; ++seed) checkBands(seed);
+}
+
+}  // namespace
+}  // namespace onnxcut
