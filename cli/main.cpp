@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "onnxcut 0.1.0");
   Action run;
   registerInspect(app, run);
+  registerPlan(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

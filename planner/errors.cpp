@@ -2,6 +2,13 @@
 
 namespace onnxcut {
 
+std::string trim(const std::string& s) {
+  const auto a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  const auto b = s.find_last_not_of(" \t");
+  return s.substr(a, b - a + 1);
+}
+
 void ErrorList::throwIfAny(const std::string& context) const {
   if (messages_.empty()) return;
   if (messages_.size() == 1) throw InputError(context + ": " + messages_.front());

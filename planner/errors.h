@@ -8,6 +8,9 @@
 
 namespace onnxcut {
 
+// Strips spaces and tabs at both ends.
+std::string trim(const std::string& s);
+
 class InputError : public std::runtime_error {
  public:
   explicit InputError(const std::string& what) : std::runtime_error(what) {}

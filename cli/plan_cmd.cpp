@@ -1,0 +1,135 @@
+// `onnxcut plan MODEL --costs FILE -o DIR`: exact minimum-latency plans for
+// every bandwidth in a range, written as a plan table, with a readable band
+// table on stdout.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "artifact_writer.h"
+#include "commands.h"
+#include "costs_csv.h"
+#include "errors.h"
+#include "format_util.h"
+#include "model_view.h"
+#include "plan_table.h"
+#include "planning.h"
+#include "sha256.h"
+
+namespace onnxcut::cli {
+namespace {
+
+struct PlanArgs {
+  std::string model, costs, out;
+  std::vector<std::string> input_shapes, precisions{"fp32"}, objectives{"latency"};
+  std::vector<double> loads{1.0};
+  PlanOptions opt;
+  double down = 0;
+};
+
+std::string cutText(const ModelView& mv, const PlannedPlan& p) {
+  if (p.cut.empty()) return "none (all on device)";
+  std::string s;
+  for (size_t i = 0; i < p.cut.size() && i < 2; ++i) s += (i ? ", " : "") + mv.tensors()[p.cut[i]].name;
+  if (p.cut.size() > 2) s += fmt::format(" +{} more", p.cut.size() - 2);
+  if (std::none_of(p.device.begin(), p.device.end(), [](char c) { return c != 0; })) s += " (raw input)";
+  return s;
+}
+
+std::string mbps(double x) { return x < 10 ? fmt::format("{:.3g}", x) : fmt::format("{:.1f}", x); }
+
+// Percent saved by the plan against a fixed reference plan (at `bw`).
+std::string gain(double plan_ms, std::optional<double> ref_ms) {
+  if (!ref_ms) return "-";
+  return fmt::format("{:+.0f}%", (plan_ms / *ref_ms - 1.0) * 100.0);
+}
+
+void printTables(const ModelView& mv, const PlanGraph& g, const NodeCosts& costs, const PlanSet& set,
+                 const PlanOptions& opt) {
+  const DeviceSet all_device(g.num_nodes, 1), all_cloud(g.num_nodes, 0);
+  for (const auto& t : set.tables) {
+    fmt::print("\n{} · server load {} · {} · rtt {} ms · downlink {}\n", t.objective, t.load,
+               toString(t.precision), opt.rtt_ms,
+               opt.down_mbps ? fmt::format("{} Mbit/s", *opt.down_mbps) : "= uplink");
+    Table table({"Mbit/s", "plan", "cut tensors", "dev/cloud nodes", "sent up", "latency ms (low..high bw)",
+                 "vs device", "vs cloud"});
+    for (const auto& b : t.bands) {
+      const auto& p = set.plans[b.plan];
+      const double mid = std::sqrt(b.min_mbps * b.max_mbps);
+      const Network net = tableNetwork(opt, t, mid);
+      auto latencyOf = [&](const DeviceSet& d) -> std::optional<double> {
+        if (!isValidPlan(g, d)) return std::nullopt;
+        return stageTimes(planFigures(g, costs, d, t.precision), net).latency();
+      };
+      const double plan_ms = *latencyOf(p.device);
+      const int on_dev = static_cast<int>(std::count(p.device.begin(), p.device.end(), 1));
+      table.row({mbps(b.min_mbps) + " - " + mbps(b.max_mbps), std::to_string(p.id), cutText(mv, p),
+                 fmt::format("{}/{}", on_dev, g.num_nodes - on_dev), bytesText(p.figures.up_bytes),
+                 fmt::format("{:.2f} .. {:.2f}", b.latency_ms_at_min, b.latency_ms_at_max),
+                 gain(plan_ms, latencyOf(all_device)), gain(plan_ms, latencyOf(all_cloud))});
+    }
+    table.print();
+  }
+  fmt::print("(vs device / vs cloud: latency change against running everything on one side, at the band's\n"
+             " geometric middle bandwidth; negative is faster)\n");
+}
+
+int runPlan(PlanArgs& a) {
+  PlanOptions& opt = a.opt;
+  opt.loads = a.loads;
+  opt.objectives = a.objectives;
+  opt.precisions.clear();
+  for (const auto& p : a.precisions) opt.precisions.push_back(parsePrecision(p));
+  validateOptions(opt);
+  checkArtifactDirWritable(a.out);
+
+  LoadOptions lo;
+  for (const auto& s : a.input_shapes) lo.input_shapes.push_back(parseInputShape(s));
+  const ModelView mv = ModelView::load(a.model, lo);
+  for (const auto& w : mv.warnings()) fmt::print(stderr, "warning: {}\n", w);
+  const auto keys = mv.nodeKeys();
+  const NodeCosts costs = readCostsCsv(a.costs, keys);
+  const PlanGraph g = mv.planGraph();
+  const PlanSet set = planTables(g, costs, keys, opt);
+
+  TableContext ctx;
+  ctx.model_path = a.model;
+  ctx.model_sha256 = sha256File(a.model);
+  ctx.device_costs = ctx.cloud_costs = std::filesystem::path(a.costs).filename().string();
+  const auto json = planTableJson(mv, set, opt, ctx);
+  writeArtifactDir(a.out, {{"plan-table.json", json.dump(2) + "\n"}});
+
+  printTables(mv, g, costs, set, opt);
+  fmt::print("\nwrote {}/plan-table.json: {} distinct plans, {} tables\n", a.out, set.plans.size(),
+             set.tables.size());
+  return kExitOk;
+}
+
+}  // namespace
+
+void registerPlan(CLI::App& app, Action& run) {
+  auto a = std::make_shared<PlanArgs>();
+  auto* cmd = app.add_subcommand("plan", "Plan the split for every bandwidth in a range; write a plan table");
+  cmd->add_option("model", a->model, "ONNX model file")->required();
+  cmd->add_option("--costs", a->costs, "Per-node costs CSV: node,device_ms,cloud_ms")->required();
+  cmd->add_option("-o,--output", a->out, "Artifact directory to write")->required();
+  cmd->add_option("--input-shape", a->input_shapes, "Fix an input's dims, NAME=1x3x224x224 (repeatable)");
+  cmd->add_option("--rtt-ms", a->opt.rtt_ms, "Round-trip time, paid when the cloud is used")->capture_default_str();
+  auto* down = cmd->add_option("--down-mbps", a->down, "Fixed downlink bandwidth (default: equal to the uplink)");
+  cmd->add_option("--min-mbps", a->opt.min_mbps, "Lowest uplink bandwidth")->capture_default_str();
+  cmd->add_option("--max-mbps", a->opt.max_mbps, "Highest uplink bandwidth")->capture_default_str();
+  cmd->add_option("--load", a->loads, "Server load factors >= 1, comma-separated")->delimiter(',')->capture_default_str();
+  cmd->add_option("--precision", a->precisions, "Transfer precisions: fp32,fp16,int8")->delimiter(',')->capture_default_str();
+  cmd->add_option("--objective", a->objectives, "Objectives: latency")->delimiter(',')->capture_default_str();
+  cmd->add_option("--pin-device", a->opt.pin_device, "Run this node (key) on the device (repeatable)");
+  cmd->add_option("--pin-cloud", a->opt.pin_cloud, "Run this node (key) on the cloud (repeatable)");
+  cmd->callback([a, down, &run] {
+    run = [a, down] {
+      if (down->count() > 0) a->opt.down_mbps = a->down;
+      return runPlan(*a);
+    };
+  });
+}
+
+}  // namespace onnxcut::cli

@@ -1,0 +1,86 @@
+#include "plan_table.h"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace onnxcut {
+namespace {
+
+using nlohmann::json;
+
+json tensorEntry(const TensorInfo& t) {
+  return {{"name", t.name},
+          {"shape", t.shape ? json(*t.shape) : json(nullptr)},
+          {"dtype", dtypeName(t.elem_type)}};
+}
+
+}  // namespace
+
+bool planHasHead(const PlannedPlan& p) {
+  const bool any_device = std::any_of(p.device.begin(), p.device.end(), [](char c) { return c != 0; });
+  return any_device || p.precision != Precision::fp32;
+}
+
+bool planHasTail(const PlannedPlan& p) {
+  return std::any_of(p.device.begin(), p.device.end(), [](char c) { return c == 0; });
+}
+
+json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& opt,
+                   const TableContext& ctx) {
+  json j;
+  j["format"] = "onnxcut.plan-table";
+  j["version"] = 1;
+  json model{{"file", std::filesystem::path(ctx.model_path).filename().string()},
+             {"sha256", ctx.model_sha256},
+             {"nodes", mv.nodes().size()},
+             {"inputs", json::array()},
+             {"outputs", json::array()}};
+  for (int t : mv.graphInputs()) model["inputs"].push_back(tensorEntry(mv.tensors()[t]));
+  for (int t : mv.graphOutputs()) model["outputs"].push_back(tensorEntry(mv.tensors()[t]));
+  j["model"] = model;
+  j["costs"] = {{"device", ctx.device_costs}, {"cloud", ctx.cloud_costs}};
+  j["network"] = {{"rtt_ms", opt.rtt_ms},
+                  {"down_mbps", opt.down_mbps ? json(*opt.down_mbps) : json(nullptr)},
+                  {"min_mbps", opt.min_mbps},
+                  {"max_mbps", opt.max_mbps}};
+  j["plans"] = json::array();
+  for (const auto& p : set.plans) {
+    json plan{{"id", p.id}, {"precision", toString(p.precision)}};
+    json nodes = json::array();
+    for (size_t v = 0; v < p.device.size(); ++v)
+      if (p.device[v]) nodes.push_back(mv.nodes()[v].key);
+    plan["device_nodes"] = nodes;
+    json cut = json::array();
+    for (int t : p.cut) {
+      json e = tensorEntry(mv.tensors()[t]);
+      cut.push_back({{"tensor", e["name"]}, {"shape", e["shape"]}, {"dtype", e["dtype"]}});
+    }
+    plan["cut"] = cut;
+    plan["device_ms"] = p.figures.device_ms;
+    plan["cloud_ms"] = p.figures.cloud_ms;
+    plan["up_bytes_fp32"] = p.figures.up_bytes_fp32;
+    plan["up_bytes"] = p.figures.up_bytes;
+    plan["down_bytes"] = p.figures.down_bytes;
+    const std::string dir = "plans/" + std::to_string(p.id) + "/";
+    plan["head"] = ctx.emit_onnx && planHasHead(p) ? json(dir + "head.onnx") : json(nullptr);
+    plan["tail"] = ctx.emit_onnx && planHasTail(p) ? json(dir + "tail.onnx") : json(nullptr);
+    j["plans"].push_back(plan);
+  }
+  j["tables"] = json::array();
+  for (const auto& t : set.tables) {
+    json bands = json::array();
+    for (const auto& b : t.bands)
+      bands.push_back({{"min_mbps", b.min_mbps},
+                       {"max_mbps", b.max_mbps},
+                       {"plan", b.plan},
+                       {"latency_ms_at_min", b.latency_ms_at_min},
+                       {"latency_ms_at_max", b.latency_ms_at_max}});
+    j["tables"].push_back({{"objective", t.objective},
+                           {"server_load", t.load},
+                           {"precision", toString(t.precision)},
+                           {"bands", bands}});
+  }
+  return j;
+}
+
+}  // namespace onnxcut

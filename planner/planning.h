@@ -1,0 +1,63 @@
+// Plans for a whole table request: one latency table per (server load,
+// precision), plans deduplicated by (device set, precision). ONNX-free.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cost_model.h"
+#include "plan_graph.h"
+
+namespace onnxcut {
+
+struct PlanOptions {
+  std::vector<double> loads{1.0};
+  std::vector<Precision> precisions{Precision::fp32};
+  std::vector<std::string> objectives{"latency"};
+  double min_mbps = 0.1, max_mbps = 1000;
+  double rtt_ms = 0;
+  std::optional<double> down_mbps;
+  std::vector<std::string> pin_device, pin_cloud;  // node keys
+};
+
+// Throws InputError listing every bad option.
+void validateOptions(const PlanOptions& opt);
+
+struct PlannedPlan {
+  int id = 0;
+  Precision precision = Precision::fp32;
+  DeviceSet device;
+  PlanFigures figures;
+  std::vector<int> cut;  // tensors sent up, in graph order
+};
+
+struct PlannedBand {
+  double min_mbps = 0, max_mbps = 0;
+  int plan = 0;
+  double latency_ms_at_min = 0, latency_ms_at_max = 0;
+};
+
+struct PlannedTable {
+  std::string objective;
+  double load = 1;
+  Precision precision = Precision::fp32;
+  std::vector<PlannedBand> bands;
+};
+
+struct PlanSet {
+  std::vector<PlannedPlan> plans;
+  std::vector<PlannedTable> tables;
+};
+
+// `keys` name nodes for pins and messages. Throws InputError for unknown or
+// impossible pins.
+PlanSet planTables(const PlanGraph& g, const NodeCosts& costs, const std::vector<std::string>& keys,
+                   const PlanOptions& opt);
+
+// Tensors a plan sends up (device-made, read on the cloud), in graph order.
+std::vector<int> cutTensors(const PlanGraph& g, const DeviceSet& d);
+
+// The network of a table at uplink `up_mbps`.
+Network tableNetwork(const PlanOptions& opt, const PlannedTable& t, double up_mbps);
+
+}  // namespace onnxcut
