@@ -55,6 +55,17 @@ nlohmann::json inspectJson(const ModelView& mv, const std::vector<Bottleneck>& b
                                 {"ratio_to_input", b.ratio_to_input},
                                 {"natural", b.natural}});
   }
+  j["per_node"] = nlohmann::json::array();
+  for (const auto& n : mv.nodes()) {
+    int64_t out = 0;
+    bool known = true;
+    for (int t : n.outputs) {
+      known = known && mv.tensors()[t].bytes.has_value();
+      out += mv.tensors()[t].bytes.value_or(0);
+    }
+    j["per_node"].push_back({{"node", n.key}, {"op", n.op_type},
+                             {"output_bytes", known ? nlohmann::json(out) : nlohmann::json(nullptr)}});
+  }
   j["warnings"] = mv.warnings();
   return j;
 }

@@ -16,6 +16,7 @@
 #include "plan_table.h"
 #include "planning.h"
 #include "sha256.h"
+#include "split.h"
 
 namespace onnxcut::cli {
 namespace {
@@ -26,6 +27,7 @@ struct PlanArgs {
   std::vector<double> loads{1.0};
   PlanOptions opt;
   double down = 0;
+  bool emit_onnx = false;
 };
 
 std::string cutText(const ModelView& mv, const PlannedPlan& p) {
@@ -75,6 +77,16 @@ void printTables(const ModelView& mv, const PlanGraph& g, const NodeCosts& costs
              " geometric middle bandwidth; negative is faster)\n");
 }
 
+// plans/<id>/head.onnx and tail.onnx for every plan, one at a time.
+void emitSplits(const ModelView& mv, const PlanSet& set, const std::string& sha, ArtifactWriter& writer) {
+  for (const auto& p : set.plans) {
+    const SplitResult split = splitModel(mv, {p.id, p.device, p.precision, p.cut, sha});
+    const std::string dir = "plans/" + std::to_string(p.id) + "/";
+    if (split.head) writer.write(dir + "head.onnx", serializeModel(*split.head));
+    if (split.tail) writer.write(dir + "tail.onnx", serializeModel(*split.tail));
+  }
+}
+
 int runPlan(PlanArgs& a) {
   PlanOptions& opt = a.opt;
   opt.loads = a.loads;
@@ -97,8 +109,11 @@ int runPlan(PlanArgs& a) {
   ctx.model_path = a.model;
   ctx.model_sha256 = sha256File(a.model);
   ctx.device_costs = ctx.cloud_costs = std::filesystem::path(a.costs).filename().string();
-  const auto json = planTableJson(mv, set, opt, ctx);
-  writeArtifactDir(a.out, {{"plan-table.json", json.dump(2) + "\n"}});
+  ctx.emit_onnx = a.emit_onnx;
+  ArtifactWriter writer(a.out);
+  if (a.emit_onnx) emitSplits(mv, set, ctx.model_sha256, writer);
+  writer.write("plan-table.json", planTableJson(mv, set, opt, ctx).dump(2) + "\n");
+  writer.commit();
 
   printTables(mv, g, costs, set, opt);
   fmt::print("\nwrote {}/plan-table.json: {} distinct plans, {} tables\n", a.out, set.plans.size(),
@@ -122,6 +137,7 @@ void registerPlan(CLI::App& app, Action& run) {
   cmd->add_option("--load", a->loads, "Server load factors >= 1, comma-separated")->delimiter(',')->capture_default_str();
   cmd->add_option("--precision", a->precisions, "Transfer precisions: fp32,fp16,int8")->delimiter(',')->capture_default_str();
   cmd->add_option("--objective", a->objectives, "Objectives: latency")->delimiter(',')->capture_default_str();
+  cmd->add_flag("--emit-onnx", a->emit_onnx, "Also write plans/<id>/head.onnx and tail.onnx");
   cmd->add_option("--pin-device", a->opt.pin_device, "Run this node (key) on the device (repeatable)");
   cmd->add_option("--pin-cloud", a->opt.pin_cloud, "Run this node (key) on the cloud (repeatable)");
   cmd->callback([a, down, &run] {

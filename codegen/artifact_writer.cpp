@@ -21,40 +21,51 @@ void checkArtifactDirWritable(const std::string& dir) {
     throw InputError(dir + ": cannot write the output: no permission to write in " + parent.string());
   if (fs::exists(p, ec)) {
     if (!fs::is_directory(p, ec)) throw InputError(dir + ": exists and is not a directory");
-    const bool empty = fs::is_empty(p, ec);
-    if (!empty && !fs::exists(p / "plan-table.json", ec))
+    if (!fs::is_empty(p, ec) && !fs::exists(p / "plan-table.json", ec))
       throw InputError(dir + ": exists and is not an onnxcut artifact directory (no plan-table.json); refusing to replace it");
   }
 }
 
-void writeArtifactDir(const std::string& dir, const std::map<std::string, std::string>& files) {
-  checkArtifactDirWritable(dir);
-  const fs::path target = fs::absolute(dir);
+ArtifactWriter::ArtifactWriter(std::string dir) : dir_(std::move(dir)) {
+  checkArtifactDirWritable(dir_);
+  const std::string base = fs::absolute(dir_).lexically_normal().string();
   const std::string suffix = ".onnxcut-" + std::to_string(getpid());
-  const fs::path tmp = target.string() + suffix + ".tmp", old = target.string() + suffix + ".old";
+  tmp_ = base + suffix + ".tmp";
+  old_ = base + suffix + ".old";
   std::error_code ec;
-  fs::remove_all(tmp, ec);
+  fs::remove_all(tmp_, ec);
+  if (!fs::create_directories(tmp_, ec) || ec)
+    throw InputError(dir_ + ": cannot create a temporary folder beside it: " + ec.message());
+}
+
+ArtifactWriter::~ArtifactWriter() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove_all(tmp_, ec);
+}
+
+void ArtifactWriter::write(const std::string& rel, const std::string& contents) {
+  const fs::path file = fs::path(tmp_) / rel;
+  std::error_code ec;
+  fs::create_directories(file.parent_path(), ec);
+  std::ofstream out(file, std::ios::binary);
+  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  out.close();
+  if (ec || !out) throw InputError(dir_ + ": failed writing " + rel + " (disk full or no permission?)");
+}
+
+void ArtifactWriter::commit() {
+  const fs::path target = fs::absolute(dir_).lexically_normal();
+  std::error_code ec;
   try {
-    fs::create_directories(tmp);
-    for (const auto& [rel, contents] : files) {
-      const fs::path file = tmp / rel;
-      fs::create_directories(file.parent_path());
-      std::ofstream out(file, std::ios::binary);
-      out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
-      out.close();
-      if (!out) throw InputError(dir + ": failed writing " + rel + " (disk full?)");
-    }
-    if (fs::exists(target)) fs::rename(target, old);
-    fs::rename(tmp, target);
-    fs::remove_all(old, ec);
+    if (fs::exists(target)) fs::rename(target, old_);
+    fs::rename(tmp_, target);
   } catch (const fs::filesystem_error& e) {
-    fs::remove_all(tmp, ec);
-    if (fs::exists(old, ec) && !fs::exists(target, ec)) fs::rename(old, target, ec);
-    throw InputError(dir + ": cannot write the output: " + e.what());
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
+    if (fs::exists(old_, ec) && !fs::exists(target, ec)) fs::rename(old_, target, ec);
+    throw InputError(dir_ + ": cannot write the output: " + e.what());
   }
+  committed_ = true;
+  fs::remove_all(old_, ec);
 }
 
 }  // namespace onnxcut

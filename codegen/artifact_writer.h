@@ -1,19 +1,32 @@
-// Writes an artifact directory atomically: everything goes into a temporary
-// sibling first, which replaces DIR by rename only once complete, so a failed
-// run leaves no partial directory. An existing DIR is replaced only when it
-// looks like an earlier artifact directory (empty, or holding
-// plan-table.json), never an unrelated folder.
+// Writes an artifact directory atomically: files go into a temporary sibling
+// as they are produced (so large models are never all held in memory), and
+// commit() renames it over DIR only once everything is written. Destroying
+// an uncommitted writer removes the temporary: a failed run leaves nothing.
+// An existing DIR is replaced only when it looks like an earlier artifact
+// directory (empty, or holding plan-table.json), never an unrelated folder.
 #pragma once
-#include <map>
 #include <string>
 
 namespace onnxcut {
 
-// files: relative path -> contents. Throws InputError when DIR can't be
-// written (missing parent, no permission, DIR is a file or a foreign folder).
-void writeArtifactDir(const std::string& dir, const std::map<std::string, std::string>& files);
-
-// Checks up front (before any planning work) that DIR could be written.
+// Checks up front (before any planning work) that DIR could be written;
+// throws InputError naming the problem.
 void checkArtifactDirWritable(const std::string& dir);
+
+class ArtifactWriter {
+ public:
+  explicit ArtifactWriter(std::string dir);  // checks writability
+  ~ArtifactWriter();
+  ArtifactWriter(const ArtifactWriter&) = delete;
+  ArtifactWriter& operator=(const ArtifactWriter&) = delete;
+
+  // Writes DIR/rel (parent folders created). Throws InputError on failure.
+  void write(const std::string& rel, const std::string& contents);
+  void commit();
+
+ private:
+  std::string dir_, tmp_, old_;
+  bool committed_ = false;
+};
 
 }  // namespace onnxcut

@@ -1,0 +1,251 @@
+#include "split.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <onnx/onnx_pb.h>
+
+#include <map>
+#include <set>
+
+#include "errors.h"
+#include "model_load.h"
+#include "precision_ops.h"
+
+namespace onnxcut {
+
+SplitResult::SplitResult() = default;
+SplitResult::SplitResult(SplitResult&&) noexcept = default;
+SplitResult::~SplitResult() = default;
+
+namespace {
+
+using onnx::ModelProto;
+using onnx::NodeProto;
+
+int64_t defaultOpset(const ModelProto& m) {
+  for (const auto& o : m.opset_import())
+    if (o.domain().empty() || o.domain() == "ai.onnx") return o.version();
+  return 0;
+}
+
+class SideBuilder {
+ public:
+  SideBuilder(const ModelView& mv, const char* part, const SplitRequest& req) : mv_(mv) {
+    const ModelProto& src = mv.model();
+    out_ = std::make_unique<ModelProto>();
+    // Everything but the graph: IR, opsets, producer, doc string, metadata.
+    out_->CopyFrom(src);
+    out_->clear_graph();
+    auto* g = out_->mutable_graph();
+    g->set_name(src.graph().name() + "_" + part);
+    g->set_doc_string(src.graph().doc_string());
+    auto* meta = out_->add_metadata_props();
+    meta->set_key("onnxcut.plan");
+    meta->set_value(std::string("{\"plan\": ") + std::to_string(req.plan_id) + ", \"part\": \"" + part +
+                    "\", \"precision\": \"" + toString(req.precision) + "\", \"model_sha256\": \"" +
+                    req.model_sha256 + "\"}");
+    for (const auto& i : src.graph().initializer()) initializers_[i.name()] = &i;
+    for (int k = 0; k < src.graph().node_size(); ++k)
+      for (const auto& o : src.graph().node(k).output()) const_producer_[o] = k;
+    for (int k : mv.constantNodes()) constant_nodes_.insert(k);
+    for (const auto& vi : mv.inferred().graph().value_info()) types_[vi.name()] = &vi.type();
+    for (const auto& vi : mv.inferred().graph().input()) types_[vi.name()] = &vi.type();
+    for (const auto& vi : mv.inferred().graph().output()) types_[vi.name()] = &vi.type();
+  }
+
+  onnx::GraphProto& graph() { return *out_->mutable_graph(); }
+
+  // Adds the planning nodes (file order) with the constants they need.
+  void addNodes(const std::vector<int>& planning) {
+    std::set<int> wanted;  // proto indices of constant nodes to include
+    std::vector<std::string> pending;
+    for (int v : planning)
+      for (const auto& r : nodeReads(mv_.model().graph().node(mv_.nodes()[v].proto_index))) pending.push_back(r);
+    while (!pending.empty()) {
+      const std::string name = pending.back();
+      pending.pop_back();
+      if (name.empty() || used_consts_.count(name)) continue;
+      used_consts_.insert(name);
+      if (initializers_.count(name)) continue;
+      auto it = const_producer_.find(name);
+      if (it == const_producer_.end() || !constant_nodes_.count(it->second)) continue;
+      if (!wanted.insert(it->second).second) continue;
+      if (isStaticShapeOp(it->second)) continue;  // becomes a Constant: reads nothing
+      for (const auto& r : nodeReads(mv_.model().graph().node(it->second))) pending.push_back(r);
+    }
+    std::set<int> include(wanted.begin(), wanted.end());
+    for (int v : planning) include.insert(mv_.nodes()[v].proto_index);
+    for (int k : include) {  // std::set: file order
+      if (isStaticShapeOp(k)) *graph().add_node() = staticShapeConstant(k);
+      else *graph().add_node() = mv_.model().graph().node(k);
+    }
+    for (const auto& [name, init] : initializers_)
+      if (used_consts_.count(name)) used_inits_.push_back(name);
+  }
+
+  // Initializers in the source's order (deterministic); IR < 4 lists them as inputs too.
+  void addInitializers() {
+    std::set<std::string> used(used_inits_.begin(), used_inits_.end());
+    for (const auto& i : mv_.model().graph().initializer()) {
+      if (!used.count(i.name())) continue;
+      *graph().add_initializer() = i;
+      if (out_->ir_version() < 4)
+        for (const auto& in : mv_.model().graph().input())
+          if (in.name() == i.name()) *graph().add_input() = in;
+    }
+  }
+
+  void addInput(const std::string& name, const onnx::TypeProto& type) {
+    auto* vi = graph().add_input();
+    vi->set_name(name);
+    *vi->mutable_type() = type;
+  }
+  void addOutput(const std::string& name, const onnx::TypeProto& type) {
+    auto* vi = graph().add_output();
+    vi->set_name(name);
+    *vi->mutable_type() = type;
+  }
+  const onnx::TypeProto& typeOf(const std::string& name) const {
+    static const onnx::TypeProto kEmpty;
+    auto it = types_.find(name);
+    return it == types_.end() ? kEmpty : *it->second;
+  }
+
+  std::unique_ptr<ModelProto> take() { return std::move(out_); }
+
+ private:
+  bool isStaticShapeOp(int k) const {
+    const NodeProto& n = mv_.model().graph().node(k);
+    if (n.op_type() != "Shape" && n.op_type() != "Size") return false;
+    auto t = mv_.findTensor(n.input(0));
+    return t.has_value();  // a data tensor: constant only because its shape is static
+  }
+
+  NodeProto staticShapeConstant(int k) const {
+    const NodeProto& n = mv_.model().graph().node(k);
+    const auto& dims = *mv_.tensors()[*mv_.findTensor(n.input(0))].shape;
+    std::vector<int64_t> values;
+    if (n.op_type() == "Size") {
+      int64_t numel = 1;
+      for (auto d : dims) numel *= d;
+      values = {numel};
+    } else {
+      const int64_t r = static_cast<int64_t>(dims.size());
+      int64_t start = 0, end = r;
+      for (const auto& a : n.attribute()) {
+        if (a.name() == "start") start = a.i() < 0 ? a.i() + r : a.i();
+        if (a.name() == "end") end = a.i() < 0 ? a.i() + r : a.i();
+      }
+      start = std::clamp<int64_t>(start, 0, r);
+      end = std::clamp<int64_t>(end, 0, r);
+      for (int64_t i = start; i < end; ++i) values.push_back(dims[i]);
+    }
+    NodeProto c;
+    c.set_name(n.name());
+    c.set_op_type("Constant");
+    c.set_doc_string("onnxcut: " + n.op_type() + " of a static shape");
+    c.add_output(n.output(0));
+    auto* a = c.add_attribute();
+    a->set_name("value");
+    a->set_type(onnx::AttributeProto::TENSOR);
+    auto* t = a->mutable_t();
+    t->set_data_type(onnx::TensorProto::INT64);
+    if (n.op_type() == "Shape") t->add_dims(static_cast<int64_t>(values.size()));
+    for (auto v : values) t->add_int64_data(v);
+    return c;
+  }
+
+  const ModelView& mv_;
+  std::unique_ptr<ModelProto> out_;
+  std::map<std::string, const onnx::TensorProto*> initializers_;
+  std::map<std::string, int> const_producer_;
+  std::set<int> constant_nodes_;
+  std::set<std::string> used_consts_;
+  std::vector<std::string> used_inits_;
+  std::map<std::string, const onnx::TypeProto*> types_;
+};
+
+bool converts(const TensorInfo& t, Precision p) {
+  return p != Precision::fp32 && t.elem_type == onnx::TensorProto::FLOAT;
+}
+
+}  // namespace
+
+std::vector<std::string> sentNames(const TensorInfo& t, Precision p) {
+  if (!converts(t, p)) return {t.name};
+  if (p == Precision::fp16) return {t.name + "__fp16"};
+  return {t.name + "__q", t.name + "__scale", t.name + "__zp"};
+}
+
+std::string serializeModel(const ModelProto& m) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream raw(&out);
+    google::protobuf::io::CodedOutputStream coded(&raw);
+    coded.SetSerializationDeterministic(true);
+    m.SerializeToCodedStream(&coded);
+  }
+  return out;
+}
+
+SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
+  const int64_t opset = defaultOpset(mv.model());
+  if (req.precision != Precision::fp32 && opset < kMinPrecisionOpset)
+    throw InputError(mv.label() + ": precision " + toString(req.precision) + " needs opset >= " +
+                     std::to_string(kMinPrecisionOpset) + " (the model has opset " + std::to_string(opset) + ")");
+  std::vector<int> dev, cloud;
+  for (int v = 0; v < static_cast<int>(mv.nodes().size()); ++v) (req.device[v] ? dev : cloud).push_back(v);
+  SplitResult res;
+
+  // ---- head ----
+  const bool any_conversion = std::any_of(req.cut.begin(), req.cut.end(), [&](int t) {
+    return converts(mv.tensors()[t], req.precision);
+  });
+  if (!dev.empty() || any_conversion) {
+    SideBuilder h(mv, "head", req);
+    std::set<int> read;
+    for (int v : dev)
+      for (int t : mv.nodes()[v].inputs) read.insert(t);
+    for (int t : req.cut) read.insert(t);
+    for (int t : mv.graphInputs())
+      if (read.count(t)) h.addInput(mv.tensors()[t].name, h.typeOf(mv.tensors()[t].name));
+    h.addNodes(dev);
+    std::set<std::string> emitted;
+    for (int t : req.cut) {
+      const TensorInfo& ti = mv.tensors()[t];
+      if (!converts(ti, req.precision)) {
+        if (ti.producer >= 0) { h.addOutput(ti.name, h.typeOf(ti.name)); emitted.insert(ti.name); }
+        continue;  // a raw input at full precision is sent as it is
+      }
+      for (const auto& out : appendEncode(h.graph(), ti.name, req.precision, opset)) h.addOutput(out.name, out.type(h.typeOf(ti.name)));
+    }
+    for (int t : mv.graphOutputs()) {
+      const TensorInfo& ti = mv.tensors()[t];
+      const bool on_device = ti.producer < 0 || req.device[ti.producer];
+      if (on_device && !emitted.count(ti.name)) h.addOutput(ti.name, h.typeOf(ti.name));
+    }
+    h.addInitializers();
+    res.head = h.take();
+  }
+
+  // ---- tail ----
+  if (!cloud.empty()) {
+    SideBuilder tb(mv, "tail", req);
+    for (int t : req.cut) {
+      const TensorInfo& ti = mv.tensors()[t];
+      if (!converts(ti, req.precision)) { tb.addInput(ti.name, tb.typeOf(ti.name)); continue; }
+      for (const auto& in : decodeInputs(ti.name, req.precision)) tb.addInput(in.name, in.type(tb.typeOf(ti.name)));
+      appendDecode(tb.graph(), ti.name, req.precision, opset);
+    }
+    tb.addNodes(cloud);
+    for (int t : mv.graphOutputs()) {
+      const TensorInfo& ti = mv.tensors()[t];
+      if (ti.producer >= 0 && !req.device[ti.producer]) tb.addOutput(ti.name, tb.typeOf(ti.name));
+    }
+    tb.addInitializers();
+    res.tail = tb.take();
+  }
+  return res;
+}
+
+}  // namespace onnxcut

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Proves an artifact directory with ONNX Runtime: for every plan, runs the
+// original model and head -> tail on the same seeded random inputs and
+// compares every graph output.
+//
+//   node scripts/check_split.js ARTIFACT_DIR MODEL.onnx [--runs N] [--seed S]
+//        [--max-rel-error-fp16 X] [--max-rel-error-int8 X] [--json]
+//
+// fp32 plans must reproduce the outputs bit-exactly (graph optimizations are
+// disabled, one thread, so both runs execute the same kernels on the same
+// data). fp16/int8 plans are lossy: their errors are reported, and fail only
+// past the given bounds (default: no bound) or when an output goes missing,
+// changes shape, or becomes non-finite where the original is finite.
+// Exit: 0 all plans pass, 1 a mismatch, 2 bad arguments or files.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const ort = require(path.join(__dirname, '..', 'node_modules', 'onnxruntime-node'));
+
+function usage(msg) {
+  console.error(`check_split: ${msg}\nusage: check_split.js ARTIFACT_DIR MODEL.onnx [--runs N] [--seed S] [--max-rel-error-fp16 X] [--max-rel-error-int8 X] [--json]`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const a = { runs: 2, seed: 1, bound: { fp16: Infinity, int8: Infinity }, json: false, pos: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const num = () => { const v = Number(argv[++i]); if (!Number.isFinite(v)) usage(`${k} needs a number`); return v; };
+    if (k === '--runs') a.runs = num();
+    else if (k === '--seed') a.seed = num();
+    else if (k === '--max-rel-error-fp16') a.bound.fp16 = num();
+    else if (k === '--max-rel-error-int8') a.bound.int8 = num();
+    else if (k === '--json') a.json = true;
+    else if (k.startsWith('--')) usage(`unknown option ${k}`);
+    else a.pos.push(k);
+  }
+  if (a.pos.length !== 2) usage('expected ARTIFACT_DIR and MODEL');
+  return a;
+}
+
+// mulberry32: small seeded PRNG so runs are reproducible.
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => { s = (s + 0x6D2B79F5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+}
+
+const TYPED = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array,
+  uint8: Uint8Array, int8: Int8Array, bool: Uint8Array, float16: Uint16Array };
+
+function randomTensor(spec, next) {
+  const n = spec.shape.reduce((x, y) => x * y, 1);
+  const T = TYPED[spec.dtype];
+  if (!T) throw new Error(`input ${spec.name}: dtype ${spec.dtype} not supported by the check`);
+  const data = new T(n);
+  for (let i = 0; i < n; i++) {
+    const u = next();
+    if (spec.dtype === 'int64') data[i] = BigInt(Math.floor(u * 4));
+    else if (spec.dtype === 'float32' || spec.dtype === 'float64') data[i] = u * 2 - 1;
+    else data[i] = Math.floor(u * 4);
+  }
+  return new ort.Tensor(spec.dtype === 'bool' ? 'bool' : spec.dtype, data, spec.shape);
+}
+
+const OPTIONS = { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1,
+  executionMode: 'sequential', logSeverityLevel: 3 };
+
+async function session(file) {
+  try { return await ort.InferenceSession.create(file, OPTIONS); }
+  catch (e) { throw new Error(`${file}: ONNX Runtime cannot load it: ${e.message}`); }
+}
+
+function compare(ref, got) {
+  if (!got) return { ok: false, why: 'missing output' };
+  if (ref.dims.join('x') !== got.dims.join('x')) return { ok: false, why: `shape ${got.dims} != ${ref.dims}` };
+  let maxAbs = 0, maxRel = 0, scale = 0, exact = true, nonFinite = false;
+  for (let i = 0; i < ref.data.length; i++) scale = Math.max(scale, Math.abs(Number(ref.data[i])));
+  for (let i = 0; i < ref.data.length; i++) {
+    const r = Number(ref.data[i]), g = Number(got.data[i]);
+    if (Object.is(r, g) || r === g) continue;
+    if (Number.isNaN(r) && Number.isNaN(g)) continue;
+    exact = false;
+    if (Number.isFinite(r) && !Number.isFinite(g)) nonFinite = true;
+    const d = Math.abs(r - g);
+    maxAbs = Math.max(maxAbs, d);
+    maxRel = Math.max(maxRel, d / Math.max(scale, 1e-12));  // relative to the output's magnitude
+  }
+  return { ok: !nonFinite, exact, maxAbs, maxRel, why: nonFinite ? 'non-finite values' : '' };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const [dir, modelFile] = args.pos;
+  let table;
+  try { table = JSON.parse(fs.readFileSync(path.join(dir, 'plan-table.json'), 'utf8')); }
+  catch (e) { usage(`${dir}/plan-table.json: ${e.message}`); }
+  if (table.format !== 'onnxcut.plan-table') usage(`${dir}: not an onnxcut plan table`);
+  const full = await session(modelFile);
+  const next = rng(args.seed);
+  const samples = [];
+  for (let r = 0; r < args.runs; r++) {
+    const feeds = {};
+    for (const spec of table.model.inputs) feeds[spec.name] = randomTensor(spec, next);
+    samples.push({ feeds, ref: await full.run(feeds) });
+  }
+  const results = [];
+  let failed = 0;
+  for (const plan of table.plans) {
+    if (plan.head === undefined || (plan.head === null && plan.tail === null && plan.cut.length > 0))
+      usage(`plan ${plan.id} has no ONNX files: plan with --emit-onnx`);
+    const head = plan.head ? await session(path.join(dir, plan.head)) : null;
+    const tail = plan.tail ? await session(path.join(dir, plan.tail)) : null;
+    const res = { id: plan.id, precision: plan.precision, maxAbs: 0, maxRel: 0, exact: true, ok: true, why: '' };
+    for (const s of samples) {
+      const avail = Object.assign({}, s.feeds);
+      if (head) {
+        const hf = {}; for (const n of head.inputNames) hf[n] = avail[n];
+        Object.assign(avail, await head.run(hf));
+      }
+      if (tail) {
+        const tf = {};
+        for (const n of tail.inputNames) { if (!avail[n]) throw new Error(`plan ${plan.id}: tail input ${n} comes from nowhere`); tf[n] = avail[n]; }
+        Object.assign(avail, await tail.run(tf));
+      }
+      for (const name of Object.keys(s.ref)) {
+        const c = compare(s.ref[name], avail[name]);
+        res.exact = res.exact && c.exact === true;
+        res.maxAbs = Math.max(res.maxAbs, c.maxAbs || 0);
+        res.maxRel = Math.max(res.maxRel, c.maxRel || 0);
+        if (!c.ok) { res.ok = false; res.why = `${name}: ${c.why}`; }
+      }
+    }
+    if (res.ok && plan.precision === 'fp32' && !res.exact) { res.ok = false; res.why = 'fp32 plan is not bit-exact'; }
+    if (res.ok && plan.precision !== 'fp32' && res.maxRel > args.bound[plan.precision]) {
+      res.ok = false; res.why = `relative error ${res.maxRel} above ${args.bound[plan.precision]}`;
+    }
+    res.devNodes = plan.device_nodes.length;
+    if (!res.ok) failed++;
+    results.push(res);
+  }
+  if (args.json) {
+    console.log(JSON.stringify({ model: table.model.file, plans: results }, null, 2));
+  } else {
+    console.log(`check_split: ${table.model.file}, ${results.length} plans, ${args.runs} random inputs (seed ${args.seed})`);
+    console.log('plan  precision  device nodes  max abs err   max rel err   result');
+    for (const r of results)
+      console.log(`${String(r.id).padStart(4)}  ${r.precision.padEnd(9)}  ${String(r.devNodes).padStart(12)}  ${r.maxAbs.toExponential(3).padStart(11)}  ${r.maxRel.toExponential(3).padStart(12)}   ${r.ok ? (r.exact ? 'ok (bit-exact)' : 'ok') : 'MISMATCH: ' + r.why}`);
+  }
+  console.log(`${results.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e) => { console.error(`check_split: ${e.message}`); process.exit(2); });
