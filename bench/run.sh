@@ -11,3 +11,11 @@ for n in 10000 100000; do
   echo "layered DAG, $n nodes: onnxcut $ours; networkx $theirs"
   rm -f "$f"
 done
+# Codegen memory: split a model with ~100 MB of weights (bench/make_big_model).
+big=$(mktemp -d)
+"$BUILD/bench/make_big_model" "$big/big.onnx"
+"$BUILD/onnxcut" inspect "$big/big.onnx" --json | python3 scripts/size_costs.py ramp > "$big/costs.csv"
+/usr/bin/time -v "$BUILD/onnxcut" plan "$big/big.onnx" --costs "$big/costs.csv" --precision fp32,int8 \
+  --emit-onnx -o "$big/out" > /dev/null 2> "$big/time.txt"
+echo "split of a $(stat -c %s "$big/big.onnx")-byte model: $(grep -E 'Maximum resident' "$big/time.txt" | tr -s ' '), $(grep Elapsed "$big/time.txt" | tr -s ' ')"
+rm -rf "$big"

@@ -2,6 +2,7 @@
 // every bandwidth in a range, written as a plan table, with a readable band
 // table on stdout.
 #include <fmt/format.h>
+#include <onnx/onnx_pb.h>
 
 #include <algorithm>
 #include <cmath>
@@ -82,8 +83,9 @@ void emitSplits(const ModelView& mv, const PlanSet& set, const std::string& sha,
   for (const auto& p : set.plans) {
     const SplitResult split = splitModel(mv, {p.id, p.device, p.precision, p.cut, sha});
     const std::string dir = "plans/" + std::to_string(p.id) + "/";
-    if (split.head) writer.write(dir + "head.onnx", serializeModel(*split.head));
-    if (split.tail) writer.write(dir + "tail.onnx", serializeModel(*split.tail));
+    auto stream = [](const onnx::ModelProto& m) { return [&m](std::ostream& o) { serializeModel(m, o); }; };
+    if (split.head) writer.write(dir + "head.onnx", stream(*split.head));
+    if (split.tail) writer.write(dir + "tail.onnx", stream(*split.tail));
   }
 }
 

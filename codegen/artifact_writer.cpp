@@ -45,11 +45,15 @@ ArtifactWriter::~ArtifactWriter() {
 }
 
 void ArtifactWriter::write(const std::string& rel, const std::string& contents) {
+  write(rel, [&](std::ostream& out) { out.write(contents.data(), static_cast<std::streamsize>(contents.size())); });
+}
+
+void ArtifactWriter::write(const std::string& rel, const std::function<void(std::ostream&)>& fill) {
   const fs::path file = fs::path(tmp_) / rel;
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
   std::ofstream out(file, std::ios::binary);
-  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  fill(out);
   out.close();
   if (ec || !out) throw InputError(dir_ + ": failed writing " + rel + " (disk full or no permission?)");
 }

@@ -5,6 +5,8 @@
 // An existing DIR is replaced only when it looks like an earlier artifact
 // directory (empty, or holding plan-table.json), never an unrelated folder.
 #pragma once
+#include <functional>
+#include <ostream>
 #include <string>
 
 namespace onnxcut {
@@ -22,6 +24,8 @@ class ArtifactWriter {
 
   // Writes DIR/rel (parent folders created). Throws InputError on failure.
   void write(const std::string& rel, const std::string& contents);
+  // Streams DIR/rel from `fill` (no in-memory copy of large files).
+  void write(const std::string& rel, const std::function<void(std::ostream&)>& fill);
   void commit();
 
  private:

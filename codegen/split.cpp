@@ -1,6 +1,7 @@
 #include "split.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/onnx_pb.h>
 
@@ -33,9 +34,16 @@ class SideBuilder {
   SideBuilder(const ModelView& mv, const char* part, const SplitRequest& req) : mv_(mv) {
     const ModelProto& src = mv.model();
     out_ = std::make_unique<ModelProto>();
-    // Everything but the graph: IR, opsets, producer, doc string, metadata.
-    out_->CopyFrom(src);
-    out_->clear_graph();
+    // Everything but the graph (never copied whole: it holds the weights).
+    out_->set_ir_version(src.ir_version());
+    *out_->mutable_opset_import() = src.opset_import();
+    out_->set_producer_name(src.producer_name());
+    out_->set_producer_version(src.producer_version());
+    out_->set_domain(src.domain());
+    out_->set_model_version(src.model_version());
+    out_->set_doc_string(src.doc_string());
+    *out_->mutable_metadata_props() = src.metadata_props();
+    *out_->mutable_functions() = src.functions();
     auto* g = out_->mutable_graph();
     g->set_name(src.graph().name() + "_" + part);
     g->set_doc_string(src.graph().doc_string());
@@ -186,6 +194,13 @@ std::string serializeModel(const ModelProto& m) {
     m.SerializeToCodedStream(&coded);
   }
   return out;
+}
+
+void serializeModel(const ModelProto& m, std::ostream& out) {
+  google::protobuf::io::OstreamOutputStream raw(&out);
+  google::protobuf::io::CodedOutputStream coded(&raw);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
 }
 
 SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {

@@ -11,6 +11,7 @@
 // metadata_props entry links each file to the plan and the model hash.
 #pragma once
 #include <memory>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,6 @@ std::vector<std::string> sentNames(const TensorInfo& t, Precision p);
 
 // Deterministic serialization (byte-identical for identical inputs).
 std::string serializeModel(const onnx::ModelProto& m);
+void serializeModel(const onnx::ModelProto& m, std::ostream& out);
 
 }  // namespace onnxcut

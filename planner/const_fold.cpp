@@ -16,8 +16,7 @@
 namespace onnxcut {
 namespace {
 
-// Shape tensors are tiny; this bound keeps weights out of the evaluator.
-constexpr int64_t kMaxElements = 4096;
+constexpr int64_t kMaxElements = kMaxFoldElements;
 
 using TP = onnx::TensorProto;
 

@@ -4,6 +4,7 @@
 // such as Cast, which real exporters (Paddle, TF) put in these chains, so the
 // model view evaluates the small integer computations itself.
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ class ModelProto;
 }
 
 namespace onnxcut {
+
+// Shape tensors are tiny; larger constants are never evaluated.
+constexpr int64_t kMaxFoldElements = 4096;
 
 // Evaluates the constant nodes of `m` that it can (small tensors, the ops of
 // shape arithmetic), replaces them by initializers, and returns how many it

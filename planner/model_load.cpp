@@ -63,17 +63,19 @@ void readModelFile(const std::string& path, onnx::ModelProto& out) {
     throw InputError(path + ": cannot read it: it is a directory, not an ONNX file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(path + ": cannot open the file (missing or unreadable)");
-  std::ostringstream buf;
-  buf << f.rdbuf();
-  if (f.bad()) throw InputError(path + ": cannot read the file");
-  const std::string bytes = buf.str();
-  if (bytes.empty()) throw InputError(path + ": the file is empty, not an ONNX model");
+  if (f.peek() == std::ifstream::traits_type::eof()) {
+    if (f.bad()) throw InputError(path + ": cannot read the file");
+    throw InputError(path + ": the file is empty, not an ONNX model");
+  }
   if (path.size() > 8 && path.ends_with(".onnxtxt")) {  // ONNX text format
-    const auto status = onnx::OnnxParser::Parse(out, bytes.c_str());
+    std::ostringstream buf;
+    buf << f.rdbuf();
+    const auto status = onnx::OnnxParser::Parse(out, buf.str().c_str());
     if (!status.IsOK()) throw InputError(path + ": not valid ONNX text: " + status.ErrorMessage());
     return;
   }
-  if (!out.ParseFromString(bytes))
+  // Parsed straight from the stream: a large model is held once, not twice.
+  if (!out.ParseFromIstream(&f))
     throw InputError(path + ": not a valid ONNX protobuf (corrupt or truncated file)");
 }
 
@@ -211,6 +213,24 @@ void inferOnce(onnx::ModelProto& m, const std::string& label) {
 constexpr int kMaxFoldRounds = 16;
 
 }  // namespace
+
+void stripLargeInitializers(onnx::ModelProto& m) {
+  for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+    int64_t n = 1;
+    for (auto d : t.dims()) n *= d;
+    if (n <= kMaxFoldElements) continue;
+    // Types and dims are all inference needs of a weight.
+    t.clear_raw_data(); t.clear_float_data(); t.clear_int32_data(); t.clear_int64_data();
+    t.clear_double_data(); t.clear_uint64_data(); t.clear_string_data();
+  }
+  for (auto& n : *m.mutable_graph()->mutable_node())
+    for (auto& a : *n.mutable_attribute())
+      if (n.op_type() == "Constant" && a.has_t()) {
+        int64_t k = 1;
+        for (auto d : a.t().dims()) k *= d;
+        if (k > kMaxFoldElements) { a.mutable_t()->clear_raw_data(); a.mutable_t()->clear_float_data(); }
+      }
+}
 
 void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings) {
   onnx::ModelProto work = m;

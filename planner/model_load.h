@@ -26,6 +26,9 @@ void checkStructure(const onnx::ModelProto& m, const std::string& label);
 // Fixes unknown or symbolic dims of the real graph inputs (not initializers).
 void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
                     const std::string& label);
+// Clears the data of weights larger than kMaxFoldElements (shape inference
+// needs only their types and dims): the copy inference works on stays small.
+void stripLargeInitializers(onnx::ModelProto& m);
 // Shape inference with data propagation; symbolic dims elsewhere are cleared
 // first so that only what follows from the fixed inputs remains.
 void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings);

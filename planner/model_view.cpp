@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "const_fold.h"
 #include "errors.h"
 #include "model_load.h"
 
@@ -22,6 +23,29 @@ std::optional<std::vector<int64_t>> staticShape(const onnx::TypeProto* type) {
 }
 
 bool isDefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+// A copy for shape inference that never holds the large weights' data, not
+// even for a moment (peak memory when loading a big model stays ~1x).
+std::shared_ptr<onnx::ModelProto> copyWithoutLargeWeights(onnx::ModelProto& m) {
+  google::protobuf::RepeatedPtrField<onnx::TensorProto> weights;
+  weights.Swap(m.mutable_graph()->mutable_initializer());
+  auto copy = std::make_shared<onnx::ModelProto>(m);
+  weights.Swap(m.mutable_graph()->mutable_initializer());
+  for (const auto& w : m.graph().initializer()) {
+    int64_t n = 1;
+    for (auto d : w.dims()) n *= d;
+    if (n <= kMaxFoldElements) {
+      *copy->mutable_graph()->add_initializer() = w;
+      continue;
+    }
+    auto* t = copy->mutable_graph()->add_initializer();
+    t->set_name(w.name());
+    t->set_data_type(w.data_type());
+    *t->mutable_dims() = w.dims();
+  }
+  stripLargeInitializers(*copy);  // large Constant-node payloads
+  return copy;
+}
 
 }  // namespace
 
@@ -87,18 +111,24 @@ InputShape parseInputShape(const std::string& spec) {
 ModelView ModelView::load(const std::string& path, const LoadOptions& opt) {
   onnx::ModelProto m;
   readModelFile(path, m);
-  return fromProto(m, path, opt);
+  return fromProto(std::move(m), path, opt);
 }
 
 ModelView ModelView::fromProto(const onnx::ModelProto& model, const std::string& label,
+                               const LoadOptions& opt) {
+  return fromProto(onnx::ModelProto(model), label, opt);
+}
+
+ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& label,
                                const LoadOptions& opt) {
   ModelView v;
   v.label_ = label;
   checkHeader(model, label);
   checkStructure(model, label);
-  v.model_ = std::make_shared<onnx::ModelProto>(model);
+  v.model_ = std::make_shared<onnx::ModelProto>();
+  v.model_->Swap(&model);
   fixInputShapes(*v.model_, opt.input_shapes, label);
-  v.inferred_ = std::make_shared<onnx::ModelProto>(*v.model_);
+  v.inferred_ = copyWithoutLargeWeights(*v.model_);
   inferShapes(*v.inferred_, label, v.warnings_);
   v.index(opt);
   return v;

@@ -55,10 +55,14 @@ class ModelView {
   // `label` names the model in messages (a file name, "<test>").
   static ModelView fromProto(const onnx::ModelProto& model, const std::string& label,
                              const LoadOptions& opt = {});
+  // The same, taking ownership (no copy of the weights).
+  static ModelView fromProto(onnx::ModelProto&& model, const std::string& label,
+                             const LoadOptions& opt = {});
 
   // The model as loaded, with its input dims fixed (what codegen rewrites).
   const onnx::ModelProto& model() const { return *model_; }
-  // The same after shape inference (value_info filled in).
+  // The same after shape inference (value_info filled in), with the data
+  // of large weights cleared: use it for types, model() for contents.
   const onnx::ModelProto& inferred() const { return *inferred_; }
   const std::string& label() const { return label_; }
 

@@ -4,7 +4,9 @@
 #include <array>
 #include <cstdint>
 #include <fstream>
-#include <sstream>
+#include <algorithm>
+#include <cstring>
+#include <vector>
 
 #include "errors.h"
 
@@ -42,32 +44,65 @@ void compress(std::array<uint32_t, 8>& h, const unsigned char* block) {
   h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
 }
 
+class Sha256 {
+ public:
+  void update(const char* data, size_t n) {
+    total_ += n;
+    while (n > 0) {
+      const size_t take = std::min(n, size_t{64} - fill_);
+      std::memcpy(block_ + fill_, data, take);
+      fill_ += take;
+      data += take;
+      n -= take;
+      if (fill_ == 64) {
+        compress(h_, block_);
+        fill_ = 0;
+      }
+    }
+  }
+  std::string hex() {
+    const uint64_t bits = total_ * 8;
+    const unsigned char pad = 0x80;
+    update(reinterpret_cast<const char*>(&pad), 1);
+    const char zero = 0;
+    while (fill_ != 56) update(&zero, 1);
+    for (int i = 7; i >= 0; --i) {
+      const char b = static_cast<char>((bits >> (8 * i)) & 0xff);
+      update(&b, 1);
+    }
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (uint32_t x : h_)
+      for (int i = 28; i >= 0; i -= 4) out.push_back(digits[(x >> i) & 0xf]);
+    return out;
+  }
+
+ private:
+  std::array<uint32_t, 8> h_ = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  unsigned char block_[64] = {};
+  size_t fill_ = 0;
+  uint64_t total_ = 0;
+};
+
 }  // namespace
 
 std::string sha256Hex(const std::string& bytes) {
-  std::array<uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  const size_t full = bytes.size() / 64 * 64;
-  for (size_t i = 0; i < full; i += 64) compress(h, reinterpret_cast<const unsigned char*>(bytes.data() + i));
-  std::string tail = bytes.substr(full);
-  tail.push_back(static_cast<char>(0x80));
-  while (tail.size() % 64 != 56) tail.push_back(0);
-  const uint64_t bits = static_cast<uint64_t>(bytes.size()) * 8;
-  for (int i = 7; i >= 0; --i) tail.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
-  for (size_t i = 0; i < tail.size(); i += 64) compress(h, reinterpret_cast<const unsigned char*>(tail.data() + i));
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (uint32_t x : h)
-    for (int i = 28; i >= 0; i -= 4) out.push_back(hex[(x >> i) & 0xf]);
-  return out;
+  Sha256 h;
+  h.update(bytes.data(), bytes.size());
+  return h.hex();
 }
 
 std::string sha256File(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(path + ": cannot open the file");
-  std::ostringstream buf;
-  buf << f.rdbuf();
-  return sha256Hex(buf.str());
+  Sha256 h;
+  std::vector<char> buf(1 << 16);  // streamed: large models are not held twice
+  while (f) {
+    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    h.update(buf.data(), static_cast<size_t>(f.gcount()));
+  }
+  return h.hex();
 }
 
 }  // namespace onnxcut

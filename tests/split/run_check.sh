@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# run_check.sh CLI MODEL WORKDIR [plan args...]: plans MODEL with synthetic
+# "ramp" costs at fp32, fp16 and int8 over the whole bandwidth range, emits
+# the split ONNX files, and proves them with ONNX Runtime (check_split.js).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cli=$1; model=$2; work=$3; shift 3
+rm -rf "$work" && mkdir -p "$work"
+check_args=()
+shape_args=()
+for a in "$@"; do case "$a" in --input-shape=*) shape_args+=(--input-shape "${a#--input-shape=}");; esac; done
+plan_args=()
+for a in "$@"; do case "$a" in
+  --input-shape=*) plan_args+=(--input-shape "${a#--input-shape=}");;
+  --allow-nonfinite-lossy) check_args+=("$a");;
+  *) plan_args+=("$a");;
+esac; done
+"$cli" inspect "$model" "${shape_args[@]}" --json | python3 "$root/scripts/size_costs.py" ramp > "$work/costs.csv"
+"$cli" plan "$model" --costs "$work/costs.csv" --precision fp32,fp16,int8 --emit-onnx -o "$work/out" "${plan_args[@]}" > "$work/plan.log"
+node "$root/scripts/check_split.js" "$work/out" "$model" --runs 2 "${check_args[@]}"
