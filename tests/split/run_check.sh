@@ -19,3 +19,15 @@ esac; done
 "$cli" inspect "$model" "${shape_args[@]}" --json | python3 "$root/scripts/size_costs.py" ramp > "$work/costs.csv"
 "$cli" plan "$model" --costs "$work/costs.csv" --precision fp32,fp16,int8 --emit-onnx -o "$work/out" "${plan_args[@]}" > "$work/plan.log"
 node "$root/scripts/check_split.js" "$work/out" "$model" --runs 2 "${check_args[@]}"
+
+# A guaranteed mid-graph cut: the node a third of the way in on the device,
+# the last node on the cloud (whatever the costs prefer). Skipped when the
+# caller pins nodes itself.
+case " ${plan_args[*]} " in *" --pin-"*) exit 0;; esac
+read -r first last < <("$cli" inspect "$model" "${shape_args[@]}" --json | python3 -c '
+import json, sys
+n = json.load(sys.stdin)["per_node"]
+print(n[len(n) // 3]["node"], n[-1]["node"])')
+"$cli" plan "$model" --costs "$work/costs.csv" --precision fp32,fp16,int8 --emit-onnx -o "$work/mid" \
+  --pin-device "$first" --pin-cloud "$last" "${plan_args[@]}" > "$work/mid.log"
+node "$root/scripts/check_split.js" "$work/mid" "$model" --runs 2 "${check_args[@]}"
