@@ -65,6 +65,20 @@ void BM_ResNet50FullLatencyTable(benchmark::State& state) {
 }
 BENCHMARK(BM_ResNet50FullLatencyTable)->Unit(benchmark::kMillisecond);
 
+void BM_ResNet50FullThroughputTable(benchmark::State& state) {
+  if (!std::filesystem::exists(kResNet)) { state.SkipWithError("shared data absent"); return; }
+  const ModelView mv = ModelView::load(kResNet);
+  const PlanGraph g = mv.planGraph();
+  const NodeCosts costs = sizeCosts(mv);
+  PlanOptions opt;
+  opt.objectives = {"throughput"};
+  opt.loads = {1, 2, 4};
+  opt.precisions = {Precision::fp32, Precision::fp16, Precision::int8};
+  opt.rtt_ms = 20;
+  for (auto _ : state) benchmark::DoNotOptimize(planTables(g, costs, mv.nodeKeys(), opt));
+}
+BENCHMARK(BM_ResNet50FullThroughputTable)->Unit(benchmark::kMillisecond);
+
 void BM_MinCutLayered(benchmark::State& state) {
   const auto sc = bench::layeredDag(static_cast<int>(state.range(0)), 42);
   const std::vector<signed char> forced(sc.graph.num_nodes, kFree);

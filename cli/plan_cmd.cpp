@@ -52,30 +52,53 @@ void printTables(const ModelView& mv, const PlanGraph& g, const NodeCosts& costs
                  const PlanOptions& opt) {
   const DeviceSet all_device(g.num_nodes, 1), all_cloud(g.num_nodes, 0);
   for (const auto& t : set.tables) {
-    fmt::print("\n{} · server load {} · {} · rtt {} ms · downlink {}\n", t.objective, t.load,
+    const bool thr = t.objective == "throughput";
+    fmt::print("\n{}{} · server load {} · {} · rtt {} ms · downlink {}\n", t.objective,
+               thr ? " (" + t.method + ")" : "", t.load,
                toString(t.precision), opt.rtt_ms,
                opt.down_mbps ? fmt::format("{} Mbit/s", *opt.down_mbps) : "= uplink");
-    Table table({"Mbit/s", "plan", "cut tensors", "dev/cloud nodes", "sent up", "latency ms (low..high bw)",
-                 "vs device", "vs cloud"});
+    std::vector<std::string> head = {"Mbit/s", "plan", "cut tensors", "dev/cloud nodes", "sent up"};
+    if (thr) {
+      for (const char* h : {"fps (low..high bw)", "bound fps", "proven >="}) head.push_back(h);
+    } else {
+      for (const char* h : {"latency ms (low..high bw)", "keeps up to", "vs device", "vs cloud"}) head.push_back(h);
+    }
+    Table table(head);
     for (const auto& b : t.bands) {
       const auto& p = set.plans[b.plan];
-      const double mid = std::sqrt(b.min_mbps * b.max_mbps);
-      const Network net = tableNetwork(opt, t, mid);
-      auto latencyOf = [&](const DeviceSet& d) -> std::optional<double> {
-        if (!isValidPlan(g, d)) return std::nullopt;
-        return stageTimes(planFigures(g, costs, d, t.precision), net).latency();
-      };
-      const double plan_ms = *latencyOf(p.device);
       const int on_dev = static_cast<int>(std::count(p.device.begin(), p.device.end(), 1));
-      table.row({mbps(b.min_mbps) + " - " + mbps(b.max_mbps), std::to_string(p.id), cutText(mv, p),
-                 fmt::format("{}/{}", on_dev, g.num_nodes - on_dev), bytesText(p.figures.up_bytes),
-                 fmt::format("{:.2f} .. {:.2f}", b.latency_ms_at_min, b.latency_ms_at_max),
-                 gain(plan_ms, latencyOf(all_device)), gain(plan_ms, latencyOf(all_cloud))});
+      std::vector<std::string> row = {mbps(b.min_mbps) + " - " + mbps(b.max_mbps), std::to_string(p.id),
+                                      cutText(mv, p), fmt::format("{}/{}", on_dev, g.num_nodes - on_dev),
+                                      bytesText(p.figures.up_bytes)};
+      if (thr) {
+        row.push_back(fmt::format("{:.1f} .. {:.1f}", b.throughput_fps, b.throughput_fps_at_max));
+        row.push_back(fmt::format("{:.1f}", b.bound_fps));
+        row.push_back(fmt::format("{:.0f}%", b.proven_ratio * 100));
+      } else {
+        const double mid = std::sqrt(b.min_mbps * b.max_mbps);
+        const Network net = tableNetwork(opt, t, mid);
+        auto latencyOf = [&](const DeviceSet& d) -> std::optional<double> {
+          if (!isValidPlan(g, d)) return std::nullopt;
+          return stageTimes(planFigures(g, costs, d, t.precision), net).latency();
+        };
+        const double plan_ms = *latencyOf(p.device);
+        row.push_back(fmt::format("{:.2f} .. {:.2f}", b.latency_ms_at_min, b.latency_ms_at_max));
+        row.push_back(fmt::format("{:.1f} fps", b.throughput_fps));
+        row.push_back(gain(plan_ms, latencyOf(all_device)));
+        row.push_back(gain(plan_ms, latencyOf(all_cloud)));
+      }
+      table.row(row);
     }
     table.print();
   }
-  fmt::print("(vs device / vs cloud: latency change against running everything on one side, at the band's\n"
-             " geometric middle bandwidth; negative is faster)\n");
+  fmt::print("\nvs device / vs cloud: latency change against running everything on one side, at the band's\n"
+             "  geometric middle bandwidth (negative is faster).\n"
+             "keeps up to: the frame rate the latency plan sustains as a pipeline at the band's low end.\n"
+             "  Runtimes use the latency plan while the frame rate stays below it, else the throughput\n"
+             "  plan (DADS light/heavy rule; plan with --objective latency,throughput).\n");
+  if (std::any_of(set.tables.begin(), set.tables.end(), [](const PlannedTable& t) { return t.objective == "throughput"; }))
+    fmt::print("bound fps: no plan is faster anywhere in the band (proven); proven >=: the band's plan reaches\n"
+               "  at least this share of the optimum everywhere in the band.\n");
 }
 
 // plans/<id>/head.onnx and tail.onnx for every plan, one at a time.
@@ -138,7 +161,7 @@ void registerPlan(CLI::App& app, Action& run) {
   cmd->add_option("--max-mbps", a->opt.max_mbps, "Highest uplink bandwidth")->capture_default_str();
   cmd->add_option("--load", a->loads, "Server load factors >= 1, comma-separated")->delimiter(',')->capture_default_str();
   cmd->add_option("--precision", a->precisions, "Transfer precisions: fp32,fp16,int8")->delimiter(',')->capture_default_str();
-  cmd->add_option("--objective", a->objectives, "Objectives: latency")->delimiter(',')->capture_default_str();
+  cmd->add_option("--objective", a->objectives, "Objectives: latency,throughput")->delimiter(',')->capture_default_str();
   cmd->add_flag("--emit-onnx", a->emit_onnx, "Also write plans/<id>/head.onnx and tail.onnx");
   cmd->add_option("--pin-device", a->opt.pin_device, "Run this node (key) on the device (repeatable)");
   cmd->add_option("--pin-cloud", a->opt.pin_cloud, "Run this node (key) on the cloud (repeatable)");

@@ -1,6 +1,7 @@
 #include "plan_table.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 namespace onnxcut {
@@ -13,6 +14,11 @@ json tensorEntry(const TensorInfo& t) {
           {"shape", t.shape ? json(*t.shape) : json(nullptr)},
           {"dtype", dtypeName(t.elem_type)}};
 }
+
+// Every number in a plan table is finite (plan-table.md): a plan with no
+// work at all would have infinite throughput; it is capped.
+constexpr double kMaxFps = 1e9;
+double finite(double fps) { return std::isfinite(fps) ? std::min(fps, kMaxFps) : kMaxFps; }
 
 }  // namespace
 
@@ -69,13 +75,22 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
   j["tables"] = json::array();
   for (const auto& t : set.tables) {
     json bands = json::array();
-    for (const auto& b : t.bands)
-      bands.push_back({{"min_mbps", b.min_mbps},
-                       {"max_mbps", b.max_mbps},
-                       {"plan", b.plan},
-                       {"latency_ms_at_min", b.latency_ms_at_min},
-                       {"latency_ms_at_max", b.latency_ms_at_max}});
+    for (const auto& b : t.bands) {
+      json band{{"min_mbps", b.min_mbps},
+                {"max_mbps", b.max_mbps},
+                {"plan", b.plan},
+                {"latency_ms_at_min", b.latency_ms_at_min},
+                {"latency_ms_at_max", b.latency_ms_at_max},
+                {"throughput_fps", finite(b.throughput_fps)},
+                {"throughput_fps_at_max", finite(b.throughput_fps_at_max)}};
+      if (t.objective == "throughput") {
+        band["bound_fps"] = finite(b.bound_fps);
+        band["proven_ratio"] = b.proven_ratio;
+      }
+      bands.push_back(band);
+    }
     j["tables"].push_back({{"objective", t.objective},
+                           {"method", t.method},
                            {"server_load", t.load},
                            {"precision", toString(t.precision)},
                            {"bands", bands}});

@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "latency_planner.h"
 #include "pins.h"
+#include "throughput_planner.h"
 
 namespace onnxcut {
 namespace {
@@ -53,13 +54,9 @@ void validateOptions(const PlanOptions& opt) {
   for (double l : opt.loads)
     if (!std::isfinite(l) || l < 1) e.add("--load values must be >= 1 (got " + num(l) + ")");
   if (opt.precisions.empty()) e.add("--precision needs at least one value");
+  if (opt.objectives.empty()) e.add("--objective needs at least one value");
   for (const auto& o : opt.objectives)
-    if (o != "latency") {
-      if (o == "throughput")
-        e.add("--objective throughput is not available in this version (only: latency)");
-      else
-        e.add("unknown objective '" + o + "' (allowed: latency)");
-    }
+    if (o != "latency" && o != "throughput") e.add("unknown objective '" + o + "' (allowed: latency, throughput)");
   e.throwIfAny("bad options");
 }
 
@@ -97,12 +94,34 @@ PlanSet planTables(const PlanGraph& g, const NodeCosts& costs, const std::vector
   for (const auto& objective : opt.objectives) {
     for (double load : opt.loads) {
       for (Precision p : opt.precisions) {
-        PlannedTable table{objective, load, p, {}};
+        PlannedTable table{objective, "exact", load, p, {}};
         const LatencyProblem pr{g, costs, forced, tableNetwork(opt, table, 1.0)};
-        for (const Band& b : latencyBands(pr, opt.min_mbps, opt.max_mbps)) {
-          const int id = planId(b.plan, p);
+        auto band = [&](double lo, double hi, const DeviceSet& d) {
+          const int id = planId(d, p);
           const Line line = latencyLine(out.plans[id].figures, pr.net);
-          table.bands.push_back({b.min_mbps, b.max_mbps, id, line.at(b.min_mbps), line.at(b.max_mbps)});
+          PlannedBand b;
+          b.min_mbps = lo;
+          b.max_mbps = hi;
+          b.plan = id;
+          b.latency_ms_at_min = line.at(lo);
+          b.latency_ms_at_max = line.at(hi);
+          b.throughput_fps = stageTimes(out.plans[id].figures, tableNetwork(opt, table, lo)).throughputFps();
+          b.throughput_fps_at_max = stageTimes(out.plans[id].figures, tableNetwork(opt, table, hi)).throughputFps();
+          return b;
+        };
+        if (objective == "latency") {
+          for (const Band& b : latencyBands(pr, opt.min_mbps, opt.max_mbps))
+            table.bands.push_back(band(b.min_mbps, b.max_mbps, b.plan));
+        } else {
+          ThroughputMethod method = ThroughputMethod::exact;
+          const auto tbands = throughputBands(pr, opt.min_mbps, opt.max_mbps, &method);
+          table.method = toString(method);
+          for (const ThroughputBand& t : tbands) {
+            PlannedBand b = band(t.min_mbps, t.max_mbps, t.plan);
+            b.bound_fps = t.bound_fps;
+            b.proven_ratio = t.proven_ratio;
+            table.bands.push_back(b);
+          }
         }
         out.tables.push_back(std::move(table));
       }

@@ -35,10 +35,20 @@ struct PlannedBand {
   double min_mbps = 0, max_mbps = 0;
   int plan = 0;
   double latency_ms_at_min = 0, latency_ms_at_max = 0;
+  // Throughput of the band's plan at min_mbps (the least in the band): for
+  // latency tables it tells runtimes up to which frame rate the latency plan
+  // keeps up (DADS Alg. 3, docs/throughput.md).
+  double throughput_fps = 0;
+  double throughput_fps_at_max = 0;
+  // Throughput tables only: no plan exceeds bound_fps in the band, and the
+  // band's plan reaches at least proven_ratio of the optimum everywhere in it.
+  double bound_fps = 0;
+  double proven_ratio = 0;
 };
 
 struct PlannedTable {
   std::string objective;
+  std::string method;  // "exact", or "lagrangian" (throughput on large graphs)
   double load = 1;
   Precision precision = Precision::fp32;
   std::vector<PlannedBand> bands;

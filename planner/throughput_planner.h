@@ -1,0 +1,50 @@
+// Maximum pipelined throughput (DADS "DNN Surgery Heavy"): the valid plan
+// minimising the bottleneck stage max(T_dev, T_up, T_cloud, T_down)
+// (cost-model.md). NP-hard; the planner returns a good plan together with a
+// proven bound on how far from optimal it can be.
+#pragma once
+#include <vector>
+
+#include "cost_model.h"
+#include "latency_planner.h"
+#include "plan_graph.h"
+
+namespace onnxcut {
+
+struct ThroughputResult {
+  DeviceSet plan;
+  double bottleneck_ms = 0;  // of `plan`
+  double bound_ms = 0;       // proven: no valid plan has a smaller bottleneck
+};
+
+// Lagrangian search at one uplink bandwidth: every stage weighting λ on the
+// simplex gives min_P λ·T(P) <= OPT (one exact min cut), a lower bound; the
+// cuts' plans, the latency-optimal plans, and local moves along the cut give
+// the primal. Never worse than the latency-optimal plans (RTT or not).
+ThroughputResult bestThroughputPlan(const LatencyProblem& pr, double up_mbps);
+
+struct ThroughputBand {
+  double min_mbps = 0, max_mbps = 0;
+  DeviceSet plan;
+  double throughput_fps = 0;         // of the plan at min_mbps: guaranteed in the band
+  double throughput_fps_at_max = 0;  // of the plan at max_mbps
+  double bound_fps = 0;              // no plan exceeds this anywhere in the band
+  // plan / optimum: 1 when exact; else the least of plan/bound at the
+  // band's ends and the grid points inside it.
+  double proven_ratio = 0;
+};
+
+enum class ThroughputMethod { exact, lagrangian };
+const char* toString(ThroughputMethod m);
+
+// Bands over [min_mbps, max_mbps] (docs/throughput.md). Exact when the valid
+// plans can be enumerated (plan_enumeration.h): the lower envelope of the
+// Pareto-optimal plans' bottleneck curves max(A, B/U). Otherwise candidates
+// come from bestThroughputPlan on a geometric grid and the envelope picks
+// among them; bounds come from the same searches. `method` reports which.
+// `enumeration_cap` bounds the exact method (0 forces the search).
+std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min_mbps, double max_mbps,
+                                            ThroughputMethod* method = nullptr,
+                                            long long enumeration_cap = 200000);
+
+}  // namespace onnxcut

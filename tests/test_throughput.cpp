@@ -1,0 +1,151 @@
+// The throughput planner against brute force on seeded random DAGs: the
+// search is never below 1/3 of the optimum nor below the latency plan, its
+// bound never above the optimum; the exact method equals the optimum; bands
+// cover the range and their figures hold at sampled bandwidths.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "errors.h"
+#include "latency_planner.h"
+#include "pins.h"
+#include "plan_enumeration.h"
+#include "random_dag.h"
+#include "throughput_planner.h"
+
+namespace onnxcut {
+namespace {
+
+using testing::bruteForceMin;
+using testing::RandomCase;
+using testing::randomCase;
+using testing::RandomOptions;
+
+double bottleneckOf(const RandomCase& rc, const DeviceSet& d, double up) {
+  Network net = rc.net;
+  net.up_mbps = up;
+  return stageTimes(planFigures(rc.graph, rc.costs, d, net.precision), net).bottleneck();
+}
+
+std::optional<std::vector<signed char>> forcedOf(const RandomCase& rc) {
+  try {
+    return forcedSides(rc.graph, rc.pins, {});
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+double percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * (v.size() - 1))];
+}
+
+TEST(Throughput, SearchIsWithinFactor3AndBoundHolds) {
+  std::vector<double> ratios;
+  int exact = 0;
+  for (uint64_t seed = 20000; seed < 20400; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const RandomCase rc = randomCase(seed);
+    const auto forced = forcedOf(rc);
+    if (!forced) continue;
+    const double up = rc.net.up_mbps;
+    const double opt = bruteForceMin(rc.graph, *forced, [&](const DeviceSet& d) { return bottleneckOf(rc, d, up); });
+    const LatencyProblem pr{rc.graph, rc.costs, *forced, rc.net};
+    const ThroughputResult r = bestThroughputPlan(pr, up);
+    ASSERT_TRUE(isValidPlan(rc.graph, r.plan));
+    ASSERT_TRUE(respectsForced(r.plan, *forced));
+    const double got = bottleneckOf(rc, r.plan, up);
+    EXPECT_NEAR(got, r.bottleneck_ms, 1e-9 * std::max(1.0, got));
+    EXPECT_LE(got, 3 * opt * (1 + 1e-9) + 1e-12) << "worse than 3x the optimum";
+    const double latency_plan = bottleneckOf(rc, optimalLatencyPlan(pr, up), up);
+    EXPECT_LE(got, latency_plan * (1 + 1e-9) + 1e-12) << "worse than the latency-optimal plan";
+    EXPECT_LE(r.bound_ms, opt * (1 + 1e-9) + 1e-12) << "bound above the optimum";
+    const double ratio = got > 0 ? opt / got : 1.0;  // throughput / optimal throughput
+    ratios.push_back(ratio);
+    exact += ratio > 1 - 1e-9;
+  }
+  ASSERT_GT(ratios.size(), 300u);
+  std::printf("throughput search vs optimum on %zu DAGs: optimal %d, median %.4f, p10 %.4f, worst %.4f\n",
+              ratios.size(), exact, percentile(ratios, 0.5), percentile(ratios, 0.1), percentile(ratios, 0.0));
+  EXPECT_GE(percentile(ratios, 0.5), 0.95);
+}
+
+TEST(Throughput, EnumerationFindsTheExactOptimum) {
+  for (uint64_t seed = 30000; seed < 30300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const RandomCase rc = randomCase(seed);
+    const auto forced = forcedOf(rc);
+    if (!forced) continue;
+    const auto front = paretoPlans(rc.graph, rc.costs, *forced, rc.net.precision, 1 << 20);
+    ASSERT_TRUE(front.has_value());
+    double best = std::numeric_limits<double>::infinity(), best_latency = best;
+    for (const auto& e : *front) {
+      best = std::min(best, bottleneckOf(rc, e.plan, rc.net.up_mbps));
+      Network net = rc.net;
+      best_latency = std::min(best_latency, stageTimes(e.figures, net).latency());
+    }
+    const double opt = bruteForceMin(rc.graph, *forced, [&](const DeviceSet& d) { return bottleneckOf(rc, d, rc.net.up_mbps); });
+    EXPECT_NEAR(best, opt, 1e-9 * std::max(1.0, opt));
+    // The front serves any additive objective too (latency, with RTT).
+    const double opt_latency = bruteForceMin(rc.graph, *forced, [&](const DeviceSet& d) {
+      return stageTimes(planFigures(rc.graph, rc.costs, d, rc.net.precision), rc.net).latency();
+    });
+    EXPECT_NEAR(best_latency, opt_latency, 1e-9 * std::max(1.0, opt_latency));
+  }
+}
+
+TEST(Throughput, EnumerationRefusesPastTheCap) {
+  RandomOptions opt;
+  opt.min_nodes = opt.max_nodes = 14;
+  const RandomCase rc = randomCase(7, opt);
+  const std::vector<signed char> free(rc.graph.num_nodes, kFree);
+  EXPECT_FALSE(paretoPlans(rc.graph, rc.costs, free, Precision::fp32, 1).has_value());
+}
+
+void checkBands(uint64_t seed, long long cap) {
+  SCOPED_TRACE("seed " + std::to_string(seed) + (cap ? " exact" : " search"));
+  RandomOptions ro;
+  ro.max_nodes = 10;
+  const RandomCase rc = randomCase(seed, ro);
+  const auto forced = forcedOf(rc);
+  if (!forced) return;
+  const LatencyProblem pr{rc.graph, rc.costs, *forced, rc.net};
+  ThroughputMethod method;
+  const auto bands = throughputBands(pr, 0.1, 1000, &method, cap);
+  EXPECT_EQ(method, cap ? ThroughputMethod::exact : ThroughputMethod::lagrangian);
+  ASSERT_FALSE(bands.empty());
+  EXPECT_EQ(bands.front().min_mbps, 0.1);
+  EXPECT_EQ(bands.back().max_mbps, 1000);
+  for (size_t i = 0; i < bands.size(); ++i) {
+    const auto& b = bands[i];
+    EXPECT_LT(b.min_mbps, b.max_mbps);
+    if (i > 0) {
+      EXPECT_EQ(b.min_mbps, bands[i - 1].max_mbps);
+      EXPECT_NE(b.plan, bands[i - 1].plan);
+    }
+    EXPECT_TRUE(isValidPlan(rc.graph, b.plan));
+    EXPECT_GT(b.proven_ratio, 1.0 / 3 - 1e-9);
+    for (int k = 0; k <= 4; ++k) {
+      const double bw = std::exp(std::log(b.min_mbps) + (std::log(b.max_mbps) - std::log(b.min_mbps)) * k / 4.0);
+      const double opt = bruteForceMin(rc.graph, *forced, [&](const DeviceSet& d) { return bottleneckOf(rc, d, bw); });
+      // In milliseconds (a plan with no work at all has infinite fps).
+      const double plan_ms = bottleneckOf(rc, b.plan, bw);
+      EXPECT_LE(plan_ms, 1000.0 / b.throughput_fps * (1 + 1e-9) + 1e-12) << "below the band's guaranteed fps at " << bw;
+      EXPECT_GE(opt * (1 + 1e-9) + 1e-12, 1000.0 / b.bound_fps) << "optimum above the band's bound at " << bw;
+      if (cap) EXPECT_NEAR(plan_ms, opt, 1e-9 * std::max(1.0, opt)) << "exact band not optimal at " << bw;
+    }
+  }
+}
+
+TEST(Throughput, BandsHoldTheirFiguresExact) {
+  for (uint64_t seed = 40000; seed < 40080; ++seed) checkBands(seed, 1 << 20);
+}
+
+TEST(Throughput, BandsHoldTheirFiguresSearch) {
+  for (uint64_t seed = 40000; seed < 40040; ++seed) checkBands(seed, 0);
+}
+
+}  // namespace
+}  // namespace onnxcut
