@@ -93,6 +93,29 @@ class Enumerator {
   const std::function<void(const Figures4&, const DeviceSet&)>* leaf_ = nullptr;
 };
 
+// Counts valid plans up to `cap` with no figures kept: cheap enough to run
+// before deciding to enumerate (YOLOX-Nano: refused in milliseconds).
+bool countAtMost(const PlanGraph& g, const std::vector<signed char>& forced, long long cap) {
+  std::vector<std::vector<int>> preds(g.num_nodes);
+  for (const auto& t : g.tensors)
+    for (int c : t.consumers)
+      if (t.producer >= 0) preds[c].push_back(t.producer);
+  DeviceSet in(g.num_nodes, 0);
+  long long count = 0;
+  std::function<void(int)> rec = [&](int v) {
+    if (count > cap) return;
+    if (v == g.num_nodes) { ++count; return; }
+    if (forced[v] != kDevice) rec(v + 1);
+    if (forced[v] != kCloud) {
+      bool ok = true;
+      for (int p : preds[v]) ok = ok && in[p];
+      if (ok) { in[v] = 1; rec(v + 1); in[v] = 0; }
+    }
+  };
+  rec(0);
+  return count <= cap;
+}
+
 }  // namespace
 
 std::optional<std::vector<EnumeratedPlan>> paretoPlans(const PlanGraph& g, const NodeCosts& c,
@@ -101,6 +124,7 @@ std::optional<std::vector<EnumeratedPlan>> paretoPlans(const PlanGraph& g, const
   // A plan on the cloud consumes nodes in topological order, so the device
   // set decided for v is final when v's consumers are visited: the running
   // figures are exact at every leaf.
+  if (!countAtMost(g, forced, cap)) return std::nullopt;  // (an upper bound: ignores size rules)
   Enumerator e(g, c, forced, p);
   std::vector<std::pair<Figures4, DeviceSet>> front;
   const bool complete = e.run(cap, [&](const Figures4& f, const DeviceSet& d) {

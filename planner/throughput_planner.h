@@ -45,6 +45,6 @@ const char* toString(ThroughputMethod m);
 // `enumeration_cap` bounds the exact method (0 forces the search).
 std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min_mbps, double max_mbps,
                                             ThroughputMethod* method = nullptr,
-                                            long long enumeration_cap = 200000);
+                                            long long enumeration_cap = 100000);
 
 }  // namespace onnxcut
