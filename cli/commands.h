@@ -10,6 +10,8 @@ using Action = std::function<int()>;
 
 void registerInspect(CLI::App& app, Action& run);
 void registerPlan(CLI::App& app, Action& run);
+void registerSelect(CLI::App& app, Action& run);
+void registerSimulate(CLI::App& app, Action& run);
 
 // Exit codes (README "Exit codes").
 constexpr int kExitOk = 0;

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   Action run;
   registerInspect(app, run);
   registerPlan(app, run);
+  registerSelect(app, run);
+  registerSimulate(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "min_cut.h"
 #include "pins.h"
@@ -26,11 +27,13 @@ struct Segment {
   DeviceSet plan;
 };
 
+using Solver = std::function<DeviceSet(double up_mbps)>;
+
 class Envelope {
  public:
-  explicit Envelope(const LatencyProblem& pr) : pr_(pr) {}
+  Envelope(const LatencyProblem& pr, Solver solve) : pr_(pr), solve_(std::move(solve)) {}
 
-  DeviceSet solveAtX(double x) const { return optimalLatencyPlan(pr_, 1.0 / x); }
+  DeviceSet solveAtX(double x) const { return solve_(1.0 / x); }
 
   // Envelope between xl (plan pl optimal) and xr (plan pr optimal), appended
   // to out in increasing x.
@@ -59,6 +62,7 @@ class Envelope {
 
  private:
   const LatencyProblem& pr_;
+  Solver solve_;
 };
 
 }  // namespace
@@ -81,8 +85,10 @@ DeviceSet optimalLatencyPlan(const LatencyProblem& pr, double up_mbps) {
   return best;
 }
 
-std::vector<Band> latencyBands(const LatencyProblem& pr, double min_mbps, double max_mbps) {
-  const Envelope env(pr);
+namespace {
+
+std::vector<Band> envelopeBands(const LatencyProblem& pr, Solver solve, double min_mbps, double max_mbps) {
+  const Envelope env(pr, std::move(solve));
   const double x_lo = 1.0 / max_mbps, x_hi = 1.0 / min_mbps;
   std::vector<Segment> segs;
   env.between(x_lo, env.solveAtX(x_lo), x_hi, env.solveAtX(x_hi), segs, 0);
@@ -101,6 +107,97 @@ std::vector<Band> latencyBands(const LatencyProblem& pr, double min_mbps, double
   }
   bands.back().max_mbps = max_mbps;
   return bands;
+}
+
+}  // namespace
+
+std::vector<Band> latencyBands(const LatencyProblem& pr, double min_mbps, double max_mbps) {
+  return envelopeBands(pr, [&](double up) { return optimalLatencyPlan(pr, up); }, min_mbps, max_mbps);
+}
+
+namespace {
+
+// Figures of every prefix plan (first k nodes on the device) in
+// O(nodes + tensors): a tensor is sent for k in (producer, last reader], a
+// graph output comes down for k <= its producer; difference arrays add them.
+struct PrefixFigures {
+  std::vector<PlanFigures> figures;  // index k = 0..n
+  std::vector<char> valid;
+};
+
+PrefixFigures prefixFigures(const LatencyProblem& pr) {
+  const PlanGraph& g = pr.graph;
+  const int n = g.num_nodes;
+  std::vector<double> up(n + 2, 0), up32(n + 2, 0), down(n + 2, 0);
+  std::vector<int> bad(n + 2, 0);
+  auto addRange = [](std::vector<double>& a, int lo, int hi, double v) {  // k in [lo, hi]
+    if (lo > hi) return;
+    a[lo] += v;
+    a[hi + 1] -= v;
+  };
+  for (const auto& t : g.tensors) {
+    const int first = t.producer + 1;  // inputs (producer -1): from k = 0
+    if (!t.consumers.empty()) {
+      const int last = t.consumers.back();
+      if (t.size_known) {
+        addRange(up, first, last, sentBytes(t, pr.net.precision));
+        addRange(up32, first, last, t.bytes);
+      } else if (first <= last) {
+        ++bad[first];
+        --bad[last + 1];
+      }
+    }
+    if (t.is_output && t.producer >= 0) {
+      if (t.size_known) addRange(down, 0, t.producer, t.bytes);
+      else { ++bad[0]; --bad[t.producer + 1]; }
+    }
+  }
+  for (int v = 0; v < n; ++v) {
+    if (pr.forced[v] == kCloud) { ++bad[v + 1]; --bad[n + 1]; }  // k > v puts v on the device
+    if (pr.forced[v] == kDevice) { ++bad[0]; --bad[v + 1]; }     // k <= v leaves it on the cloud
+  }
+  PrefixFigures out{std::vector<PlanFigures>(n + 1), std::vector<char>(n + 1)};
+  double dev = 0, cloud = 0, u = 0, u32 = 0, dn = 0;
+  int b = 0;
+  for (int v = 0; v < n; ++v) cloud += pr.costs.cloud_ms[v];
+  for (int k = 0; k <= n; ++k) {
+    if (k > 0) { dev += pr.costs.device_ms[k - 1]; cloud -= pr.costs.cloud_ms[k - 1]; }
+    u += up[k]; u32 += up32[k]; dn += down[k]; b += bad[k];
+    out.figures[k] = {dev, std::max(cloud, 0.0), u, u32, dn, k < n};
+    out.valid[k] = b == 0;
+  }
+  return out;
+}
+
+DeviceSet prefix(int n, int k) {
+  DeviceSet d(n, 0);
+  for (int v = 0; v < k; ++v) d[v] = 1;
+  return d;
+}
+
+}  // namespace
+
+std::vector<DeviceSet> chainPlans(const LatencyProblem& pr) {
+  const PrefixFigures pf = prefixFigures(pr);
+  std::vector<DeviceSet> out;
+  for (int k = 0; k <= pr.graph.num_nodes; ++k)
+    if (pf.valid[k]) out.push_back(prefix(pr.graph.num_nodes, k));
+  return out;
+}
+
+std::vector<Band> chainBands(const LatencyProblem& pr, double min_mbps, double max_mbps) {
+  const PrefixFigures pf = prefixFigures(pr);
+  std::vector<std::pair<int, Line>> lines;
+  for (int k = 0; k <= pr.graph.num_nodes; ++k)
+    if (pf.valid[k]) lines.push_back({k, latencyLine(pf.figures[k], pr.net)});
+  if (lines.empty()) return {};
+  auto best = [&](double up) {
+    size_t i = 0;
+    for (size_t j = 1; j < lines.size(); ++j)
+      if (lines[j].second.at(up) < lines[i].second.at(up)) i = j;
+    return prefix(pr.graph.num_nodes, lines[i].first);
+  };
+  return envelopeBands(pr, best, min_mbps, max_mbps);
 }
 
 }  // namespace onnxcut

@@ -33,4 +33,10 @@ struct Band {
 // (Eisner-Severance): 2k-1 solves for k bands, no sampling.
 std::vector<Band> latencyBands(const LatencyProblem& pr, double min_mbps, double max_mbps);
 
+// Neurosurgeon's split points: prefixes of the topological order (the first
+// k nodes on the device), the valid ones, for baselines.
+std::vector<DeviceSet> chainPlans(const LatencyProblem& pr);
+// The exact envelope restricted to chainPlans (empty when none is valid).
+std::vector<Band> chainBands(const LatencyProblem& pr, double min_mbps, double max_mbps);
+
 }  // namespace onnxcut

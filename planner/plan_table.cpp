@@ -72,8 +72,7 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
     plan["tail"] = ctx.emit_onnx && planHasTail(p) ? json(dir + "tail.onnx") : json(nullptr);
     j["plans"].push_back(plan);
   }
-  j["tables"] = json::array();
-  for (const auto& t : set.tables) {
+  auto tableJson = [&](const PlannedTable& t) {
     json bands = json::array();
     for (const auto& b : t.bands) {
       json band{{"min_mbps", b.min_mbps},
@@ -89,12 +88,19 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
       }
       bands.push_back(band);
     }
-    j["tables"].push_back({{"objective", t.objective},
-                           {"method", t.method},
-                           {"server_load", t.load},
-                           {"precision", toString(t.precision)},
-                           {"bands", bands}});
-  }
+    return json{{"objective", t.objective},
+                {"method", t.method},
+                {"server_load", t.load},
+                {"precision", toString(t.precision)},
+                {"bands", bands}};
+  };
+  j["tables"] = json::array();
+  for (const auto& t : set.tables) j["tables"].push_back(tableJson(t));
+  json chain = json::array();
+  for (const auto& t : set.baselines.chain_only) chain.push_back(tableJson(t));
+  j["baselines"] = {{"device_only", set.baselines.device_only},
+                    {"cloud_only", set.baselines.cloud_only},
+                    {"chain_only", chain}};
   return j;
 }
 

@@ -124,8 +124,21 @@ PlanSet planTables(const PlanGraph& g, const NodeCosts& costs, const std::vector
           }
         }
         out.tables.push_back(std::move(table));
+        if (objective == "latency") {
+          PlannedTable chain{"latency", "exact", load, p, {}};
+          for (const Band& b : chainBands(pr, opt.min_mbps, opt.max_mbps))
+            chain.bands.push_back(band(b.min_mbps, b.max_mbps, b.plan));
+          if (!chain.bands.empty()) out.baselines.chain_only.push_back(std::move(chain));
+        }
       }
     }
+  }
+  for (Precision p : opt.precisions) {
+    const DeviceSet all_device(g.num_nodes, 1), all_cloud(g.num_nodes, 0);
+    if (respectsForced(all_device, forced) && isValidPlan(g, all_device))
+      out.baselines.device_only[toString(p)] = planId(all_device, p);
+    if (respectsForced(all_cloud, forced) && isValidPlan(g, all_cloud))
+      out.baselines.cloud_only[toString(p)] = planId(all_cloud, p);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 // Plans for a whole table request: one latency table per (server load,
 // precision), plans deduplicated by (device set, precision). ONNX-free.
 #pragma once
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,9 +55,18 @@ struct PlannedTable {
   std::vector<PlannedBand> bands;
 };
 
+// Fixed and restricted policies to compare against (plan-table extension
+// "baselines"): per precision the all-device and all-cloud plans (when
+// valid), and chain-only latency tables per (load, precision).
+struct Baselines {
+  std::map<std::string, int> device_only, cloud_only;
+  std::vector<PlannedTable> chain_only;
+};
+
 struct PlanSet {
   std::vector<PlannedPlan> plans;
   std::vector<PlannedTable> tables;
+  Baselines baselines;
 };
 
 // `keys` name nodes for pins and messages. Throws InputError for unknown or

@@ -175,3 +175,40 @@ TEST(Bands, ExactEnvelopeMatchesBruteForce) {
 
 }  // namespace
 }  // namespace onnxcut
+
+namespace onnxcut {
+namespace {
+
+// Chain-only (Neurosurgeon) baseline: the bands equal the best valid prefix
+// of the topological order at sampled bandwidths.
+TEST(ChainBaseline, MatchesBestPrefixByBruteForce) {
+  for (uint64_t seed = 700; seed < 900; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const auto rc = testing::randomCase(seed);
+    std::vector<signed char> forced;
+    try { forced = forcedSides(rc.graph, rc.pins, {}); } catch (const InputError&) { continue; }
+    const LatencyProblem pr{rc.graph, rc.costs, forced, rc.net};
+    const int n = rc.graph.num_nodes;
+    std::vector<DeviceSet> prefixes;
+    for (int k = 0; k <= n; ++k) {
+      DeviceSet d(n, 0);
+      for (int v = 0; v < k; ++v) d[v] = 1;
+      if (respectsForced(d, forced) && isValidPlan(rc.graph, d)) prefixes.push_back(d);
+    }
+    EXPECT_EQ(chainPlans(pr), prefixes);
+    const auto bands = chainBands(pr, 0.1, 1000);
+    if (prefixes.empty()) { EXPECT_TRUE(bands.empty()); continue; }
+    for (const auto& b : bands) {
+      const double bw = std::sqrt(b.min_mbps * b.max_mbps);
+      Network net = rc.net;
+      net.up_mbps = bw;
+      auto lat = [&](const DeviceSet& d) { return stageTimes(planFigures(rc.graph, rc.costs, d, net.precision), net).latency(); };
+      double best = INFINITY;
+      for (const auto& d : prefixes) best = std::min(best, lat(d));
+      EXPECT_NEAR(lat(b.plan), best, 1e-9 * std::max(1.0, best));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace onnxcut

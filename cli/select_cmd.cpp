@@ -1,0 +1,77 @@
+// `onnxcut select TABLE --mbps X`: the plan a runtime would pick.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "errors.h"
+#include "onnxcut_runtime.h"
+
+namespace onnxcut::cli {
+namespace {
+
+struct SelectArgs {
+  std::string table, precision = "fp32", objective = "latency";
+  double mbps = 0, load = 1, fps = 0;
+  bool json = false;
+};
+
+int runSelect(const SelectArgs& a, bool fps_given) {
+  const auto table = runtime::loadPlanTable(a.table);
+  if (!table.ok()) throw InputError(table.error);
+  runtime::Query q;
+  q.mbps = a.mbps;
+  q.load = a.load;
+  q.precision = a.precision;
+  q.objective = a.objective;
+  if (fps_given) {
+    if (!(a.fps > 0)) throw InputError("--fps must be positive");
+    q.fps = a.fps;
+  }
+  const auto sel = runtime::select(*table.value, q);
+  if (!sel.ok()) throw InputError(a.table + ": " + sel.error);
+  const auto& s = *sel.value;
+  const auto& p = table.value->plan(s.plan);
+  if (a.json) {
+    nlohmann::json j{{"plan", p.id},
+                     {"precision", p.precision},
+                     {"mode", s.mode},
+                     {"table_load", s.table_load},
+                     {"head", p.head.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.head)},
+                     {"tail", p.tail.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.tail)},
+                     {"device_nodes", p.device_nodes.size()},
+                     {"predicted_latency_ms", s.predicted.latency_ms},
+                     {"predicted_throughput_fps", s.predicted.throughput_fps},
+                     {"keeps_up", s.keeps_up},
+                     {"load_extrapolated", s.load_extrapolated},
+                     {"bandwidth_clamped", s.bandwidth_clamped}};
+    fmt::print("{}\n", j.dump(2));
+    return kExitOk;
+  }
+  fmt::print("plan {} ({}, {} table at load {}{})\n", p.id, p.precision, s.mode, s.table_load,
+             s.load_extrapolated ? ", load above every tabulated level" : "");
+  fmt::print("  head: {}\n  tail: {}\n", p.head.empty() ? "(none)" : p.head, p.tail.empty() ? "(none)" : p.tail);
+  fmt::print("  device nodes: {}\n", p.device_nodes.size());
+  fmt::print("  predicted latency {:.2f} ms, throughput {:.1f} fps at {} Mbit/s, load {}\n", s.predicted.latency_ms,
+             s.predicted.throughput_fps, a.mbps, a.load);
+  if (s.bandwidth_clamped) fmt::print("  note: {} Mbit/s is outside the table's range; its nearest band was used\n", a.mbps);
+  if (fps_given && !s.keeps_up) fmt::print("  warning: no plan sustains {} fps at this bandwidth\n", a.fps);
+  return kExitOk;
+}
+
+}  // namespace
+
+void registerSelect(CLI::App& app, Action& run) {
+  auto a = std::make_shared<SelectArgs>();
+  auto* cmd = app.add_subcommand("select", "Pick the plan a runtime would use at a bandwidth and load");
+  cmd->add_option("table", a->table, "plan-table.json")->required();
+  cmd->add_option("--mbps", a->mbps, "Uplink bandwidth, Mbit/s")->required();
+  cmd->add_option("--load", a->load, "Server load factor >= 1")->capture_default_str();
+  cmd->add_option("--precision", a->precision, "fp32, fp16 or int8")->capture_default_str();
+  cmd->add_option("--objective", a->objective, "latency or throughput (without --fps)")->capture_default_str();
+  auto* fps = cmd->add_option("--fps", a->fps, "Frame rate: latency plan while it keeps up, else throughput plan");
+  cmd->add_flag("--json", a->json, "Print JSON");
+  cmd->callback([a, fps, &run] { run = [a, fps] { return runSelect(*a, fps->count() > 0); }; });
+}
+
+}  // namespace onnxcut::cli

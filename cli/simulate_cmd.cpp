@@ -1,0 +1,172 @@
+// `onnxcut simulate TABLE --trace FILE`: replays a bandwidth trace and
+// compares the adaptive policy with fixed and restricted ones.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "errors.h"
+#include "format_util.h"
+#include "simulator.h"
+
+namespace onnxcut::cli {
+namespace {
+
+struct SimulateArgs {
+  std::string table, trace, format = "pensieve", precision = "fp32", timeline, svg, estimator = "harmonic";
+  double fps = 0, load = 1, margin = 0.1;
+  int frames = 0, patience = 3, window = 5;
+  bool json = false;
+};
+
+double percentile99(const PolicyResult& r) {
+  std::vector<double> v;
+  for (const auto& f : r.frames) v.push_back(f.latency_ms);
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[static_cast<size_t>(0.99 * (v.size() - 1))];
+}
+
+void writeFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".onnxcut-tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << text;
+    if (!f) { std::filesystem::remove(tmp); throw InputError(path + ": cannot write the file"); }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) { std::filesystem::remove(tmp); throw InputError(path + ": cannot write the file: " + ec.message()); }
+}
+
+std::string timelineCsv(const std::vector<PolicyResult>& rs) {
+  std::string s = "frame,arrival_s,true_mbps,adaptive_estimate_mbps,adaptive_plan";
+  const PolicyResult* ad = nullptr;
+  for (const auto& r : rs) { s += "," + r.name + "_ms"; if (r.name == "adaptive") ad = &r; }
+  s += "\n";
+  for (size_t i = 0; i < rs.front().frames.size(); ++i) {
+    const auto& f = ad->frames[i];
+    s += fmt::format("{},{:.6f},{:.6f},{:.6f},{}", i, f.arrival_s, f.true_mbps, f.estimate_mbps, f.plan);
+    for (const auto& r : rs) s += fmt::format(",{:.6f}", r.frames[i].latency_ms);
+    s += "\n";
+  }
+  return s;
+}
+
+// Two panels over time: the trace's bandwidth, and each policy's latency.
+std::string svgPlot(const std::vector<PolicyResult>& rs, const Trace& tr) {
+  const double W = 1000, H = 560, L = 80, R = 270, top1 = 30, h1 = 150, top2 = 230, h2 = 280;
+  const auto& ad = *std::find_if(rs.begin(), rs.end(), [](const PolicyResult& r) { return r.name == "adaptive"; });
+  const double t_end = std::max(ad.frames.back().arrival_s, 1e-9);
+  double max_bw = 0, max_ms = 0;
+  for (const auto& f : ad.frames) max_bw = std::max(max_bw, f.true_mbps);
+  for (const auto& r : rs) max_ms = std::max(max_ms, percentile99(r));
+  max_bw = std::max(max_bw, 1e-6);
+  max_ms = std::max(max_ms, 1e-6);
+  auto x = [&](double t) { return L + (W - L - R) * t / t_end; };
+  static const char* colors[] = {"#7f7f7f", "#1f77b4", "#bcbd22", "#9467bd", "#d62728", "#2ca02c"};
+  std::string s = fmt::format(R"svg(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="12">)svg"
+                              "\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n", W, H);
+  s += fmt::format(R"svg(<text x="{}" y="18" font-size="14">{}: bandwidth (top) and per-frame latency (bottom)</text>)svg" "\n", L,
+                   std::filesystem::path(tr.label()).filename().string());
+  for (auto [top, h, label, maxv] : {std::tuple{top1, h1, std::string("Mbit/s"), max_bw}, std::tuple{top2, h2, std::string("latency ms"), max_ms}}) {
+    s += fmt::format(R"svg(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#999"/>)svg" "\n", L, top, W - L - R, h);
+    for (int k = 0; k <= 4; ++k) {
+      const double v = maxv * k / 4, y = top + h - h * k / 4;
+      s += fmt::format(R"svg(<text x="{}" y="{}" text-anchor="end">{}</text><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#eee"/>)svg" "\n",
+                       L - 6, y + 4, v >= 100 ? fmt::format("{:.0f}", v) : fmt::format("{:.3g}", v), L, y, W - R, y);
+    }
+    s += fmt::format(R"svg(<text x="14" y="{}" transform="rotate(-90 14 {})" text-anchor="middle">{}</text>)svg" "\n", top + h / 2, top + h / 2, label);
+  }
+  s += fmt::format(R"svg(<text x="{}" y="{}" text-anchor="middle">time (s)</text>)svg" "\n", L + (W - L - R) / 2, top2 + h2 + 34);
+  for (int k = 0; k <= 5; ++k)
+    s += fmt::format(R"svg(<text x="{}" y="{}" text-anchor="middle">{:.0f}</text>)svg" "\n", x(t_end * k / 5), top2 + h2 + 16, t_end * k / 5);
+  std::string bw = "";
+  for (const auto& f : ad.frames) bw += fmt::format("{:.1f},{:.1f} ", x(f.arrival_s), top1 + h1 - h1 * f.true_mbps / max_bw);
+  s += fmt::format(R"svg(<polyline fill="none" stroke="#444" stroke-width="1" points="{}"/>)svg" "\n", bw);
+  for (size_t i = 0; i < rs.size(); ++i) {
+    std::string pts;
+    for (const auto& f : rs[i].frames)
+      if (f.arrival_s <= t_end) pts += fmt::format("{:.1f},{:.1f} ", x(f.arrival_s), top2 + h2 - h2 * std::min(f.latency_ms, max_ms) / max_ms);
+    const bool ours = rs[i].name == "adaptive";
+    s += fmt::format(R"svg(<polyline fill="none" stroke="{}" stroke-width="{}" opacity="0.85" points="{}"/>)svg" "\n",
+                     colors[i % 6], ours ? 2 : 1, pts);
+    s += fmt::format(R"svg(<rect x="{}" y="{}" width="12" height="3" fill="{}"/><text x="{}" y="{}">{} (mean {:.1f} ms)</text>)svg" "\n",
+                     W - R + 10, top2 + 10 + 18 * i, colors[i % 6], W - R + 26, top2 + 15 + 18 * i, rs[i].name, rs[i].mean_ms);
+  }
+  return s + "</svg>\n";
+}
+
+int runSimulate(const SimulateArgs& a, bool fps_given) {
+  const auto table = runtime::loadPlanTable(a.table);
+  if (!table.ok()) throw InputError(table.error);
+  SimConfig cfg;
+  cfg.load = a.load;
+  cfg.precision = a.precision;
+  if (fps_given) {
+    if (!(a.fps > 0)) throw InputError("--fps must be positive");
+    cfg.fps = a.fps;
+  }
+  if (a.load < 1) throw InputError("--load must be >= 1");
+  if (a.frames < 0) throw InputError("--frames must be >= 0");
+  if (a.window < 1 || a.patience < 1 || a.margin < 0) throw InputError("--window and --patience must be >= 1, --margin >= 0");
+  if (a.estimator != "harmonic" && a.estimator != "ewma") throw InputError("unknown --estimator '" + a.estimator + "' (allowed: harmonic, ewma)");
+  cfg.frames = a.frames;
+  cfg.estimator.window = static_cast<size_t>(a.window);
+  cfg.estimator.kind = a.estimator == "ewma" ? runtime::BandwidthEstimator::Kind::ewma : runtime::BandwidthEstimator::Kind::harmonic;
+  cfg.switcher.margin = a.margin;
+  cfg.switcher.patience = a.patience;
+  const Trace tr = readTrace(a.trace, parseTraceFormat(a.format));
+  const auto results = simulate(*table.value, tr, cfg);
+  if (!a.timeline.empty()) writeFileAtomically(a.timeline, timelineCsv(results));
+  if (!a.svg.empty()) writeFileAtomically(a.svg, svgPlot(results, tr));
+  if (a.json) {
+    nlohmann::json j;
+    j["trace"] = a.trace;
+    j["frames"] = results.front().frames.size();
+    j["trace_mean_mbps"] = tr.meanMbps();
+    for (const auto& r : results)
+      j["policies"][r.name] = {{"mean_ms", r.mean_ms}, {"p50_ms", r.p50_ms}, {"p95_ms", r.p95_ms},
+                               {"throughput_fps", r.throughput_fps}, {"bytes_sent", r.bytes_sent},
+                               {"plan_switches", r.switches}};
+    fmt::print("{}\n", j.dump(2));
+    return kExitOk;
+  }
+  fmt::print("trace {}: {:.0f} s, mean {:.3f} Mbit/s; {} frames{}; load {}, {}\n", a.trace, tr.duration(), tr.meanMbps(),
+             results.front().frames.size(), cfg.fps ? fmt::format(" at {} fps", *cfg.fps) : " back to back", cfg.load, cfg.precision);
+  Table t({"policy", "mean ms", "p50 ms", "p95 ms", "fps", "sent", "switches"});
+  for (const auto& r : results)
+    t.row({r.name, fmt::format("{:.2f}", r.mean_ms), fmt::format("{:.2f}", r.p50_ms), fmt::format("{:.2f}", r.p95_ms),
+           fmt::format("{:.2f}", r.throughput_fps), bytesText(r.bytes_sent), std::to_string(r.switches)});
+  t.print();
+  if (!a.timeline.empty()) fmt::print("wrote {}\n", a.timeline);
+  if (!a.svg.empty()) fmt::print("wrote {}\n", a.svg);
+  return kExitOk;
+}
+
+}  // namespace
+
+void registerSimulate(CLI::App& app, Action& run) {
+  auto a = std::make_shared<SimulateArgs>();
+  auto* cmd = app.add_subcommand("simulate", "Replay a bandwidth trace against a plan table and baselines");
+  cmd->add_option("table", a->table, "plan-table.json")->required();
+  cmd->add_option("--trace", a->trace, "Bandwidth trace file")->required();
+  cmd->add_option("--format", a->format, "pensieve, mahimahi or csv")->capture_default_str();
+  auto* fps = cmd->add_option("--fps", a->fps, "Frame rate (default: one frame after another)");
+  cmd->add_option("--load", a->load, "Server load factor >= 1")->capture_default_str();
+  cmd->add_option("--precision", a->precision, "fp32, fp16 or int8")->capture_default_str();
+  cmd->add_option("--frames", a->frames, "Number of frames (default: one pass of the trace)");
+  cmd->add_option("--estimator", a->estimator, "harmonic or ewma")->capture_default_str();
+  cmd->add_option("--window", a->window, "Estimator window (samples)")->capture_default_str();
+  cmd->add_option("--margin", a->margin, "Hysteresis: relative gain needed to switch")->capture_default_str();
+  cmd->add_option("--patience", a->patience, "Hysteresis: consecutive frames needed to switch")->capture_default_str();
+  cmd->add_option("--timeline", a->timeline, "Write a per-frame CSV timeline here");
+  cmd->add_option("--svg", a->svg, "Write an SVG plot here");
+  cmd->add_flag("--json", a->json, "Print JSON (policies: name -> figures)");
+  cmd->callback([a, fps, &run] { run = [a, fps] { return runSimulate(*a, fps->count() > 0); }; });
+}
+
+}  // namespace onnxcut::cli

@@ -1,0 +1,174 @@
+#include "simulator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+
+#include "errors.h"
+
+namespace onnxcut {
+namespace {
+
+using runtime::PlanInfo;
+using runtime::PlanTable;
+
+// The four stages as queues: a frame waits for the stage to be free.
+struct Pipeline {
+  double dev_free = 0, up_free = 0, cloud_free = 0, down_free = 0;
+};
+
+struct FrameTiming {
+  double done = 0;
+  double up_start = 0, up_end = 0;  // the transfer the runtime can measure
+};
+
+FrameTiming runFrame(const PlanTable& t, const PlanInfo& p, const Trace& tr, double load, double arrival, Pipeline& pl) {
+  FrameTiming f;
+  const double dev_end = std::max(arrival, pl.dev_free) + p.device_ms / 1000.0;
+  pl.dev_free = dev_end;
+  if (!p.uses_cloud) { f.done = dev_end; return f; }
+  const double half_rtt = t.rtt_ms / 2000.0;
+  f.up_start = std::max(dev_end, pl.up_free);
+  f.up_end = tr.transferEnd(f.up_start, p.up_bytes * 8);
+  pl.up_free = f.up_end;
+  const double cloud_end = std::max(f.up_end + half_rtt, pl.cloud_free) + load * p.cloud_ms / 1000.0;
+  pl.cloud_free = cloud_end;
+  const double down_start = std::max(cloud_end, pl.down_free);
+  const double down_end = t.down_mbps ? down_start + p.down_bytes * 8 / (*t.down_mbps * 1e6)
+                                      : tr.transferEnd(down_start, p.down_bytes * 8);
+  pl.down_free = down_end;
+  f.done = down_end + half_rtt;
+  return f;
+}
+
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const double pos = q * (v.size() - 1);
+  const size_t i = static_cast<size_t>(pos);
+  return i + 1 < v.size() ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[i];
+}
+
+// Chooses the plan for the frame arriving at `arrival`; may read `est` (the
+// policy's bandwidth estimate) and report what it used.
+using Chooser = std::function<int(double arrival, double& estimate_used)>;
+// Called after each frame with the measured upload (bytes, seconds).
+using Observer = std::function<void(const PlanInfo&, const FrameTiming&, double arrival)>;
+
+PolicyResult replay(const std::string& name, const PlanTable& t, const Trace& tr, const SimConfig& cfg, int frames,
+                    const Chooser& choose, const Observer& observe) {
+  PolicyResult r;
+  r.name = name;
+  Pipeline pl;
+  double next_arrival = 0, last_done = 0;
+  int prev_plan = -1;
+  for (int i = 0; i < frames; ++i) {
+    const double arrival = cfg.fps ? i / *cfg.fps : next_arrival;
+    double est = 0;
+    const int plan = choose(arrival, est);
+    if (prev_plan >= 0 && plan != prev_plan) ++r.switches;
+    prev_plan = plan;
+    const PlanInfo& p = t.plan(plan);
+    const FrameTiming f = runFrame(t, p, tr, cfg.load, arrival, pl);
+    if (observe) observe(p, f, arrival);
+    r.bytes_sent += p.uses_cloud ? p.up_bytes : 0;
+    r.frames.push_back({arrival, tr.mbpsAt(arrival), est, (f.done - arrival) * 1000.0, plan});
+    next_arrival = f.done;
+    last_done = std::max(last_done, f.done);
+  }
+  std::vector<double> lat;
+  double sum = 0;
+  for (const auto& f : r.frames) { lat.push_back(f.latency_ms); sum += f.latency_ms; }
+  r.mean_ms = lat.empty() ? 0 : sum / lat.size();
+  r.p50_ms = percentile(lat, 0.5);
+  r.p95_ms = percentile(lat, 0.95);
+  r.throughput_fps = last_done > 0 ? frames / last_done : 0;
+  return r;
+}
+
+// Frames in one pass of the trace: with a frame rate, duration x fps; else
+// back-to-back frames of the adaptive policy until the trace ends (capped).
+int frameCount(const SimConfig& cfg, const Trace& tr) {
+  if (cfg.frames > 0) return cfg.frames;
+  if (cfg.fps) return std::max(1, static_cast<int>(tr.duration() * *cfg.fps));
+  return -1;
+}
+
+}  // namespace
+
+std::vector<PolicyResult> simulate(const PlanTable& t, const Trace& tr, const SimConfig& cfg) {
+  const bool has_table = std::any_of(t.tables.begin(), t.tables.end(), [&](const runtime::Table& x) {
+    return x.objective == "latency" && x.precision == cfg.precision;
+  });
+  if (!has_table) throw InputError("the plan table has no latency table for precision " + cfg.precision);
+  int frames = frameCount(cfg, tr);
+  if (frames < 0) {
+    // Closed loop: enough frames for the fastest plan (predicted at the
+    // trace's mean bandwidth) to cover one pass; slower policies run on into
+    // the repeated trace. At least 50, at most 20000.
+    double ms = std::numeric_limits<double>::infinity();
+    for (const auto& p : t.plans)
+      if (p.precision == cfg.precision) ms = std::min(ms, runtime::predict(t, p, tr.meanMbps(), cfg.load).latency_ms);
+    frames = static_cast<int>(std::clamp(tr.duration() * 1000.0 / std::max(ms, 1e-3), 50.0, 20000.0));
+  }
+
+  auto fixed = [&](int plan) { return [plan](double, double&) { return plan; }; };
+  auto selectPlan = [&](const std::vector<runtime::Table>& tables, double mbps) {
+    runtime::Query q;
+    q.mbps = mbps;
+    q.load = cfg.load;
+    q.precision = cfg.precision;
+    q.fps = cfg.fps;
+    auto s = runtime::selectIn(t, tables, q);
+    if (!s.ok()) throw InputError("plan table: " + s.error);
+    return *s.value;
+  };
+  // An adaptive policy over `tables`: estimator of past transfers (probes
+  // when the plan sends nothing), table lookup, hysteresis.
+  auto adaptive = [&](const std::string& name, const std::vector<runtime::Table>& tables) {
+    runtime::BandwidthEstimator est(cfg.estimator);
+    runtime::PlanSwitcher sw(cfg.switcher);
+    est.addSample(cfg.probe_bytes, tr.transferEnd(0, cfg.probe_bytes * 8));  // the first probe
+    auto choose = [&](double, double& used) {
+      used = *est.mbps();
+      const auto sel = selectPlan(tables, used);
+      const int cur = sw.current().value_or(sel.plan);
+      const auto cost = [&](int id) {
+        const auto pr = runtime::predict(t, t.plan(id), used, cfg.load);
+        return sel.mode == "heavy" ? 1000.0 / pr.throughput_fps : pr.latency_ms;
+      };
+      return sw.decide(sel.plan, cost(sel.plan), cost(cur));
+    };
+    auto observe = [&](const PlanInfo& p, const FrameTiming& f, double arrival) {
+      if (p.uses_cloud && p.up_bytes > 0) est.addSample(p.up_bytes, f.up_end - f.up_start);
+      else est.addSample(cfg.probe_bytes, tr.transferEnd(arrival, cfg.probe_bytes * 8) - arrival);
+    };
+    return replay(name, t, tr, cfg, frames, choose, observe);
+  };
+
+  std::vector<PolicyResult> out;
+  if (auto it = t.device_only.find(cfg.precision); it != t.device_only.end())
+    out.push_back(replay("device-only", t, tr, cfg, frames, fixed(it->second), nullptr));
+  if (auto it = t.cloud_only.find(cfg.precision); it != t.cloud_only.end())
+    out.push_back(replay("cloud-only", t, tr, cfg, frames, fixed(it->second), nullptr));
+  // Best single static plan in hindsight, among every plan of the precision.
+  std::optional<PolicyResult> best;
+  for (const auto& p : t.plans) {
+    if (p.precision != cfg.precision) continue;
+    PolicyResult r = replay("best-static", t, tr, cfg, frames, fixed(p.id), nullptr);
+    if (!best || r.mean_ms < best->mean_ms) best = std::move(r);
+  }
+  if (best) out.push_back(std::move(*best));
+  if (!t.chain_only.empty()) out.push_back(adaptive("chain-only", t.chain_only));
+  out.push_back(adaptive("adaptive", t.tables));
+  out.push_back(replay("oracle", t, tr, cfg, frames,
+                       [&](double arrival, double& used) {
+                         used = tr.mbpsAt(arrival);
+                         return selectPlan(t.tables, used).plan;
+                       },
+                       nullptr));
+  return out;
+}
+
+}  // namespace onnxcut

@@ -1,0 +1,145 @@
+// onnxcut runtime: load a plan table (plan-table.md), pick a plan for the
+// bandwidth and server load a runtime measures, estimate bandwidth from past
+// transfers, and switch plans with hysteresis. C++20 and a JSON parser only:
+// no ONNX, Boost or protobuf. Errors are values, never exceptions.
+#pragma once
+#include <cstddef>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace onnxcut::runtime {
+
+template <class T>
+struct Result {
+  std::optional<T> value;
+  std::string error;  // empty when value is set
+  bool ok() const { return value.has_value(); }
+  static Result failure(std::string e) { return {std::nullopt, std::move(e)}; }
+};
+
+struct PlanInfo {
+  int id = 0;
+  std::string precision;
+  std::vector<std::string> device_nodes;
+  double device_ms = 0, cloud_ms = 0;  // cloud at load 1
+  double up_bytes = 0;                 // sent, at the plan's precision
+  double down_bytes = 0;
+  bool uses_cloud = false;
+  std::string head, tail;  // empty when the file does not exist
+};
+
+struct Band {
+  double min_mbps = 0, max_mbps = 0;
+  int plan = 0;
+};
+
+struct Table {
+  std::string objective;  // "latency" or "throughput"
+  double load = 1;
+  std::string precision;
+  std::vector<Band> bands;  // increasing, contiguous
+};
+
+struct PlanTable {
+  std::vector<PlanInfo> plans;  // index = id
+  std::vector<Table> tables;
+  double rtt_ms = 0;
+  std::optional<double> down_mbps;  // empty: downlink equals uplink
+  // Baselines the planner adds (onnxcut extension, may be absent): per
+  // precision, the all-device and all-cloud plans, and chain-only latency
+  // tables (Neurosurgeon's split points) per (load, precision).
+  std::map<std::string, int> device_only, cloud_only;
+  std::vector<Table> chain_only;
+  const PlanInfo& plan(int id) const { return plans[static_cast<size_t>(id)]; }
+};
+
+// Validates every rule of plan-table.md: format and version, finite numbers,
+// plan ids that exist, bands sorted and contiguous, adjacent bands distinct,
+// band plans of the table's precision. The error names what is wrong.
+Result<PlanTable> parsePlanTable(const std::string& json_text);
+Result<PlanTable> loadPlanTable(const std::string& path);
+
+// The cost model (cost-model.md) for one plan at a bandwidth and load.
+struct Prediction {
+  double latency_ms = 0;
+  double throughput_fps = 0;
+  double upload_ms = 0;
+};
+Prediction predict(const PlanTable& t, const PlanInfo& p, double up_mbps, double load);
+
+struct Query {
+  double mbps = 0;
+  double load = 1;
+  std::string precision = "fp32";
+  std::string objective = "latency";  // used when fps is not given
+  std::optional<double> fps;          // frame rate: light/heavy rule
+};
+
+struct Selection {
+  int plan = 0;
+  std::string objective;        // the table used
+  std::string mode;             // "latency", "throughput", "light", "heavy"
+  double table_load = 1;        // the tabulated load used
+  bool load_extrapolated = false;  // load above every tabulated level
+  bool bandwidth_clamped = false;  // outside the tables' range
+  bool keeps_up = true;            // with fps: the chosen plan sustains it
+  Prediction predicted;            // at the query's bandwidth and load
+};
+
+// O(log bands). Loads between tabulated levels use the next level up
+// (conservative: predictions are then upper bounds); above the highest level
+// the highest is used and load_extrapolated is set. With fps (DADS Alg. 3):
+// the latency plan while it sustains fps ("light"), else the throughput
+// table's plan ("heavy").
+Result<Selection> select(const PlanTable& t, const Query& q);
+// The same over an explicit list of tables (e.g. chain_only).
+Result<Selection> selectIn(const PlanTable& t, const std::vector<Table>& tables, const Query& q);
+
+// Bandwidth from past transfers: harmonic mean of the last `window` samples
+// (robust to one fast outlier), or an EWMA.
+class BandwidthEstimator {
+ public:
+  enum class Kind { harmonic, ewma };
+  struct Config {
+    Kind kind = Kind::harmonic;
+    size_t window = 5;
+    double alpha = 0.3;  // EWMA weight of the newest sample
+  };
+  BandwidthEstimator() : BandwidthEstimator(Config{}) {}
+  explicit BandwidthEstimator(Config c) : cfg_(c) {}
+  void addSample(double bytes, double seconds);  // ignored when not positive
+  std::optional<double> mbps() const;
+
+ private:
+  Config cfg_;
+  std::deque<double> samples_;
+  std::optional<double> ewma_;
+};
+
+// Switch only when the candidate is predicted better than the current plan
+// by `margin` (relative) for `patience` consecutive decisions.
+class PlanSwitcher {
+ public:
+  struct Config {
+    double margin = 0.1;
+    int patience = 3;
+  };
+  PlanSwitcher() : PlanSwitcher(Config{}) {}
+  explicit PlanSwitcher(Config c) : cfg_(c) {}
+  // Returns the plan to use now. `current_ms` and `candidate_ms` are the
+  // predicted latencies (or bottlenecks) of the current and candidate plans.
+  int decide(int candidate, double candidate_ms, double current_ms);
+  std::optional<int> current() const { return current_; }
+  int switches() const { return switches_; }
+
+ private:
+  Config cfg_;
+  std::optional<int> current_;
+  int streak_ = 0, streak_plan_ = -1, switches_ = 0;
+};
+
+}  // namespace onnxcut::runtime
