@@ -164,7 +164,8 @@ std::vector<PolicyResult> simulate(const PlanTable& t, const Trace& tr, const Si
   out.push_back(adaptive("adaptive", t.tables));
   out.push_back(replay("oracle", t, tr, cfg, frames,
                        [&](double arrival, double& used) {
-                         used = tr.mbpsAt(arrival);
+                         // At zero bandwidth the lowest band's plan is right.
+                         used = std::max(tr.mbpsAt(arrival), 1e-9);
                          return selectPlan(t.tables, used).plan;
                        },
                        nullptr));

@@ -10,9 +10,15 @@ benchmarks only; not a hardware model.
                   through the graph as the bandwidth changes."""
 import json, sys
 
-rule = sys.argv[1] if len(sys.argv) > 1 else "size"
-if rule not in ("size", "ramp"):
-    sys.exit("size_costs.py: rule must be size or ramp")
+args = sys.argv[1:]
+scale = 1.0
+if "--device-scale" in args:  # multiplies device times (a faster or slower device)
+    i = args.index("--device-scale")
+    scale = float(args[i + 1])
+    del args[i:i + 2]
+rule = args[0] if args else "size"
+if rule not in ("size", "ramp") or not scale > 0:
+    sys.exit("size_costs.py: usage: size_costs.py [size|ramp] [--device-scale X] < inspect.json")
 info = json.load(sys.stdin)
 nodes = info["per_node"]
 print("node,device_ms,cloud_ms")
@@ -23,4 +29,4 @@ for i, n in enumerate(nodes):
     key = n["node"]
     if any(c in key for c in ',"'):
         key = '"' + key.replace('"', '""') + '"'
-    print(f"{key},{dev:.6f},{dev / 30:.6f}")
+    print(f"{key},{dev * scale:.6f},{dev / 30:.6f}")
