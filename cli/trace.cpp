@@ -197,11 +197,7 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
 }
 
 Trace readTrace(const std::string& path, TraceFormat format) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path + ": cannot open the trace");
-  std::stringstream buf;
-  buf << f.rdbuf();
-  return parseTrace(buf.str(), format, path);
+  return parseTrace(readWholeFile(path, "the trace"), format, path);
 }
 
 }  // namespace onnxcut

@@ -108,11 +108,7 @@ NodeCosts parseCostsCsv(const std::string& text, const std::string& label,
 }
 
 NodeCosts readCostsCsv(const std::string& path, const std::vector<std::string>& keys) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw InputError(path + ": cannot open the costs file");
-  std::ostringstream buf;
-  buf << f.rdbuf();
-  return parseCostsCsv(buf.str(), path, keys);
+  return parseCostsCsv(readWholeFile(path, "the costs file"), path, keys);
 }
 
 }  // namespace onnxcut

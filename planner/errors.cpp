@@ -1,6 +1,17 @@
 #include "errors.h"
 
+#include <fstream>
+#include <sstream>
+
 namespace onnxcut {
+
+std::string readWholeFile(const std::string& path, const std::string& what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError(path + ": cannot open " + what);
+  std::ostringstream buf;
+  buf << f.rdbuf();
+  return buf.str();
+}
 
 std::string trim(const std::string& s) {
   const auto a = s.find_first_not_of(" \t");

@@ -8,6 +8,9 @@
 
 namespace onnxcut {
 
+// The whole file; throws InputError "<path>: cannot open <what>".
+std::string readWholeFile(const std::string& path, const std::string& what);
+
 // Strips spaces and tabs at both ends.
 std::string trim(const std::string& s);
 

@@ -30,38 +30,29 @@ struct Adjacency {
   }
 };
 
-Closure closeDevice(const PlanGraph& g, const Adjacency& adj,
-                    const std::vector<std::pair<int, std::string>>& seeds) {
+// The closure of one side. Device: a node's producers join it, and so do
+// the readers of an unknown-size tensor it makes. Cloud: a node's readers
+// join it, and so does the producer of an unknown-size tensor it reads.
+Closure close(const PlanGraph& g, const Adjacency& adj, const std::vector<std::pair<int, std::string>>& seeds,
+              Side side) {
   Closure c{std::vector<int>(g.num_nodes, -1), {}};
   std::deque<int> queue;
   auto force = [&](int v, int reason) {
     if (v >= 0 && c.origin[v] < 0) { c.origin[v] = reason; queue.push_back(v); }
   };
   for (const auto& [v, why] : seeds) { c.reasons.push_back(why); force(v, static_cast<int>(c.reasons.size()) - 1); }
+  const bool device = side == kDevice;
   while (!queue.empty()) {
     const int v = queue.front(); queue.pop_front();
-    for (int t : adj.in[v]) force(g.tensors[t].producer, c.origin[v]);
-    for (int t : adj.out[v])
-      if (!g.tensors[t].size_known)
-        for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
-  }
-  return c;
-}
-
-Closure closeCloud(const PlanGraph& g, const Adjacency& adj,
-                   const std::vector<std::pair<int, std::string>>& seeds) {
-  Closure c{std::vector<int>(g.num_nodes, -1), {}};
-  std::deque<int> queue;
-  auto force = [&](int v, int reason) {
-    if (v >= 0 && c.origin[v] < 0) { c.origin[v] = reason; queue.push_back(v); }
-  };
-  for (const auto& [v, why] : seeds) { c.reasons.push_back(why); force(v, static_cast<int>(c.reasons.size()) - 1); }
-  while (!queue.empty()) {
-    const int v = queue.front(); queue.pop_front();
-    for (int t : adj.out[v])
-      for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
-    for (int t : adj.in[v])
-      if (!g.tensors[t].size_known) force(g.tensors[t].producer, c.origin[v]);
+    for (int t : device ? adj.in[v] : adj.out[v]) {  // always: producers / readers
+      if (device) force(g.tensors[t].producer, c.origin[v]);
+      else for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
+    }
+    for (int t : device ? adj.out[v] : adj.in[v]) {  // unknown size: the other end too
+      if (g.tensors[t].size_known) continue;
+      if (device) for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
+      else force(g.tensors[t].producer, c.origin[v]);
+    }
   }
   return c;
 }
@@ -81,8 +72,8 @@ std::vector<signed char> forcedSides(const PlanGraph& g, const Pins& pins,
     if (t.producer < 0)
       for (int c : t.consumers) dev_seeds.emplace_back(c, "it reads a graph input of unknown size");
   }
-  const Closure dev = closeDevice(g, adj, dev_seeds);
-  const Closure cloud = closeCloud(g, adj, cloud_seeds);
+  const Closure dev = close(g, adj, dev_seeds, kDevice);
+  const Closure cloud = close(g, adj, cloud_seeds, kCloud);
 
   ErrorList errors;
   std::set<std::pair<int, int>> reported;  // one message per pair of reasons

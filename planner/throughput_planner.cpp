@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <functional>
 #include <map>
 
 #include "min_cut.h"
@@ -256,6 +257,25 @@ Envelope lowerEnvelope(const LatencyProblem& pr, std::vector<DeviceSet> plans, d
   return env;
 }
 
+// Bands in increasing bandwidth from the envelope's pieces; `bound(lo, hi,
+// curve)` gives the band's (bound_fps, proven_ratio).
+std::vector<ThroughputBand> assembleBands(
+    const Envelope& env, double min_mbps, double max_mbps,
+    const std::function<std::pair<double, double>(double, double, const Curve&)>& bound) {
+  const double x_lo = 1.0 / max_mbps;
+  std::vector<ThroughputBand> bands;
+  for (auto it = env.pieces.rbegin(); it != env.pieces.rend(); ++it) {
+    const double lo = bands.empty() ? min_mbps : bands.back().max_mbps;
+    const double hi = it->x0 <= x_lo ? max_mbps : 1.0 / it->x0;
+    if (hi <= lo) continue;
+    const Curve& c = env.curves[it->plan];
+    const auto [bound_fps, ratio] = bound(lo, hi, c);
+    bands.push_back({lo, hi, env.plans[it->plan], fps(c.at(1.0 / lo)), fps(c.at(1.0 / hi)), bound_fps, ratio});
+  }
+  bands.back().max_mbps = max_mbps;
+  return bands;
+}
+
 std::vector<double> geometricGrid(double lo, double hi) {
   const int steps = std::max(1, static_cast<int>(std::ceil(std::log10(hi / lo) * kGridPerDecade)));
   std::vector<double> grid;
@@ -280,17 +300,11 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min
     std::vector<DeviceSet> plans;
     for (auto& e : *front) plans.push_back(std::move(e.plan));
     const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
-    std::vector<ThroughputBand> bands;
-    for (auto it = env.pieces.rbegin(); it != env.pieces.rend(); ++it) {
-      const double lo = bands.empty() ? min_mbps : bands.back().max_mbps;
-      const double hi = it->x0 <= x_lo ? max_mbps : 1.0 / it->x0;
-      if (hi <= lo) continue;
-      const Curve& c = env.curves[it->plan];
+    // The band's plan is optimal at its top: that is the bound; ratio 1.
+    return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
       const double at_hi = fps(c.at(1.0 / hi));
-      bands.push_back({lo, hi, env.plans[it->plan], fps(c.at(1.0 / lo)), at_hi, at_hi, 1.0});
-    }
-    bands.back().max_mbps = max_mbps;
-    return bands;
+      return std::make_pair(at_hi, 1.0);
+    });
   }
 
   // Otherwise: the Lagrangian search on a geometric grid gives candidates
@@ -311,22 +325,15 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min
     if (it == bound_at.end()) it = bound_at.emplace(bw, bestThroughputPlan(pr, bw).bound_ms).first;
     return fps(it->second);
   };
-  std::vector<ThroughputBand> bands;
-  for (auto it = env.pieces.rbegin(); it != env.pieces.rend(); ++it) {
-    const double lo = bands.empty() ? min_mbps : bands.back().max_mbps;
-    const double hi = it->x0 <= x_lo ? max_mbps : 1.0 / it->x0;
-    if (hi <= lo) continue;
-    const Curve& c = env.curves[it->plan];
-    // OPT only improves with bandwidth: the bound at hi holds in the whole
-    // band. The ratio is taken at the band's ends and the grid points inside.
+  // OPT only improves with bandwidth: the bound at hi holds in the whole
+  // band. The ratio is taken at the band's ends and the grid points inside.
+  return assembleBands(env, min_mbps, max_mbps, [&](double lo, double hi, const Curve& c) {
     double ratio = 1.0;
     std::vector<double> samples = {lo, hi};
     for (double g : grid) if (g > lo && g < hi) samples.push_back(g);
     for (double b : samples) ratio = std::min(ratio, fps(c.at(1.0 / b)) / boundAt(b));
-    bands.push_back({lo, hi, env.plans[it->plan], fps(c.at(1.0 / lo)), fps(c.at(1.0 / hi)), boundAt(hi), ratio});
-  }
-  bands.back().max_mbps = max_mbps;
-  return bands;
+    return std::make_pair(boundAt(hi), ratio);
+  });
 }
 
 }  // namespace onnxcut
