@@ -12,6 +12,8 @@ void registerInspect(CLI::App& app, Action& run);
 void registerPlan(CLI::App& app, Action& run);
 void registerSelect(CLI::App& app, Action& run);
 void registerSimulate(CLI::App& app, Action& run);
+void registerProfile(CLI::App& app, Action& run);
+void registerCalibrate(CLI::App& app, Action& run);
 
 // Exit codes (README "Exit codes").
 constexpr int kExitOk = 0;

@@ -4,7 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analytic.h"
 #include "bottlenecks.h"
+#include "hw_profile.h"
 #include "commands.h"
 #include "format_util.h"
 #include "model_view.h"
@@ -13,7 +15,7 @@ namespace onnxcut::cli {
 namespace {
 
 struct InspectArgs {
-  std::string model;
+  std::string model, device;
   std::vector<std::string> input_shapes;
   bool json = false;
 };
@@ -29,7 +31,13 @@ std::string shapeText(const TensorInfo& t) {
   return dtypeName(t.elem_type) + (t.shape ? "[" + fmt::format("{}", fmt::join(*t.shape, ",")) + "]" : "[?]");
 }
 
-nlohmann::json inspectJson(const ModelView& mv, const std::vector<Bottleneck>& bns) {
+// Per-node work, and estimated times when a profile is given.
+struct PerNode {
+  std::vector<NodeWork> work;
+  std::vector<double> device_ms;  // empty without --device
+};
+
+nlohmann::json inspectJson(const ModelView& mv, const std::vector<Bottleneck>& bns, const PerNode& pn) {
   const auto& m = mv.model();
   nlohmann::json j;
   j["model"] = mv.label();
@@ -63,14 +71,19 @@ nlohmann::json inspectJson(const ModelView& mv, const std::vector<Bottleneck>& b
       known = known && mv.tensors()[t].bytes.has_value();
       out += mv.tensors()[t].bytes.value_or(0);
     }
-    j["per_node"].push_back({{"node", n.key}, {"op", n.op_type},
-                             {"output_bytes", known ? nlohmann::json(out) : nlohmann::json(nullptr)}});
+    const size_t v = &n - mv.nodes().data();
+    nlohmann::json e{{"node", n.key}, {"op", n.op_type},
+                     {"output_bytes", known ? nlohmann::json(out) : nlohmann::json(nullptr)},
+                     {"flops", pn.work[v].flops}, {"bytes", pn.work[v].bytes},
+                     {"op_class", toString(pn.work[v].cls)}, {"modelled", pn.work[v].modelled}};
+    if (!pn.device_ms.empty()) e["device_ms"] = pn.device_ms[v];
+    j["per_node"].push_back(e);
   }
   j["warnings"] = mv.warnings();
   return j;
 }
 
-void printText(const ModelView& mv, const std::vector<Bottleneck>& bns) {
+void printText(const ModelView& mv, const std::vector<Bottleneck>& bns, const PerNode& pn) {
   const auto& m = mv.model();
   fmt::print("model     {}\n", mv.label());
   std::string opsets;
@@ -103,6 +116,13 @@ void printText(const ModelView& mv, const std::vector<Bottleneck>& bns) {
             t.bytes ? fmt::format("{:.4f}", b.ratio_to_input) : "?", b.natural ? "*" : ""});
   }
   bt.print();
+  double flops = 0, ms = 0;
+  for (size_t v = 0; v < pn.work.size(); ++v) {
+    flops += pn.work[v].flops;
+    if (!pn.device_ms.empty()) ms += pn.device_ms[v];
+  }
+  fmt::print("\nwork: {:.3f} GFLOP{}\n", flops / 1e9,
+             pn.device_ms.empty() ? "" : fmt::format(", estimated {:.2f} ms on the device profile (--json for per node)", ms));
   for (const auto& w : mv.warnings()) fmt::print(stderr, "warning: {}\n", w);
 }
 
@@ -113,6 +133,7 @@ void registerInspect(CLI::App& app, Action& run) {
   auto* cmd = app.add_subcommand("inspect", "Summarise a model as the planner sees it");
   cmd->add_option("model", args->model, "ONNX model file")->required();
   cmd->add_option("--input-shape", args->input_shapes, "Fix an input's dims, NAME=1x3x224x224 (repeatable)");
+  cmd->add_option("--device", args->device, "Hardware profile (bundled name or file): estimate per-node ms");
   cmd->add_flag("--json", args->json, "Print one JSON object");
   cmd->callback([args, &run] {
     run = [args] {
@@ -120,10 +141,14 @@ void registerInspect(CLI::App& app, Action& run) {
       for (const auto& s : args->input_shapes) opt.input_shapes.push_back(parseInputShape(s));
       const ModelView mv = ModelView::load(args->model, opt);
       const auto bns = findBottlenecks(mv.planGraph());
+      PerNode pn{analyzeNodes(mv), {}};
+      if (!args->device.empty()) pn.device_ms = estimateAll(readProfile(resolveProfilePath(args->device)), pn.work);
+      for (const auto& [op, count] : unmodelledOps(mv, pn.work))
+        fmt::print(stderr, "warning: {} x {}: no FLOP model, estimated from bytes moved\n", count, op);
       if (args->json) {
-        fmt::print("{}\n", inspectJson(mv, bns).dump(2));
+        fmt::print("{}\n", inspectJson(mv, bns, pn).dump(2));
       } else {
-        printText(mv, bns);
+        printText(mv, bns, pn);
       }
       return kExitOk;
     };

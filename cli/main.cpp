@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   registerPlan(app, run);
   registerSelect(app, run);
   registerSimulate(app, run);
+  registerProfile(app, run);
+  registerCalibrate(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,7 +8,10 @@
 #include <cmath>
 #include <filesystem>
 
+#include "analytic.h"
 #include "artifact_writer.h"
+#include "hw_profile.h"
+#include "ort_profile.h"
 #include "commands.h"
 #include "costs_csv.h"
 #include "errors.h"
@@ -23,7 +26,7 @@ namespace onnxcut::cli {
 namespace {
 
 struct PlanArgs {
-  std::string model, costs, out;
+  std::string model, costs, out, device, cloud, device_ort, cloud_ort;
   std::vector<std::string> input_shapes, precisions{"fp32"}, objectives{"latency"};
   std::vector<double> loads{1.0};
   PlanOptions opt;
@@ -126,14 +129,37 @@ int runPlan(PlanArgs& a) {
   const ModelView mv = ModelView::load(a.model, lo);
   for (const auto& w : mv.warnings()) fmt::print(stderr, "warning: {}\n", w);
   const auto keys = mv.nodeKeys();
-  const NodeCosts costs = readCostsCsv(a.costs, keys);
+  NodeCosts costs;
+  std::string device_name, cloud_name;
+  if (!a.costs.empty()) {  // measured costs override any profile (cost-model.md)
+    costs = readCostsCsv(a.costs, keys);
+    device_name = cloud_name = std::filesystem::path(a.costs).filename().string();
+  } else {
+    // Per side: a recorded ONNX Runtime profile, else a hardware profile.
+    const auto work = analyzeNodes(mv);
+    if (a.device_ort.empty() || a.cloud_ort.empty())
+      for (const auto& [op, count] : unmodelledOps(mv, work))
+        fmt::print(stderr, "warning: {} x {}: no FLOP model, estimated from bytes moved\n", count, op);
+    auto side = [&](const std::string& ort, const std::string& hw, std::string& name) {
+      if (!ort.empty()) {
+        name = "ort-profile:" + std::filesystem::path(ort).filename().string();
+        return readOrtProfile(ort, mv);
+      }
+      const HwProfile p = readProfile(resolveProfilePath(hw));
+      name = p.name;
+      return estimateAll(p, work);
+    };
+    costs.device_ms = side(a.device_ort, a.device, device_name);
+    costs.cloud_ms = side(a.cloud_ort, a.cloud, cloud_name);
+  }
   const PlanGraph g = mv.planGraph();
   const PlanSet set = planTables(g, costs, keys, opt);
 
   TableContext ctx;
   ctx.model_path = a.model;
   ctx.model_sha256 = sha256File(a.model);
-  ctx.device_costs = ctx.cloud_costs = std::filesystem::path(a.costs).filename().string();
+  ctx.device_costs = device_name;
+  ctx.cloud_costs = cloud_name;
   ctx.emit_onnx = a.emit_onnx;
   ArtifactWriter writer(a.out);
   if (a.emit_onnx) emitSplits(mv, set, ctx.model_sha256, writer);
@@ -152,7 +178,14 @@ void registerPlan(CLI::App& app, Action& run) {
   auto a = std::make_shared<PlanArgs>();
   auto* cmd = app.add_subcommand("plan", "Plan the split for every bandwidth in a range; write a plan table");
   cmd->add_option("model", a->model, "ONNX model file")->required();
-  cmd->add_option("--costs", a->costs, "Per-node costs CSV: node,device_ms,cloud_ms")->required();
+  auto* costs = cmd->add_option("--costs", a->costs, "Per-node costs CSV: node,device_ms,cloud_ms (overrides profiles)");
+  auto* device = cmd->add_option("--device", a->device, "Device hardware profile (bundled name or file)");
+  auto* cloud = cmd->add_option("--cloud", a->cloud, "Cloud hardware profile (bundled name or file)");
+  auto* device_ort = cmd->add_option("--device-ort-profile", a->device_ort, "Device costs from an ONNX Runtime profile JSON");
+  auto* cloud_ort = cmd->add_option("--cloud-ort-profile", a->cloud_ort, "Cloud costs from an ONNX Runtime profile JSON");
+  device->excludes(device_ort);
+  cloud->excludes(cloud_ort);
+  for (auto* o : {device, cloud, device_ort, cloud_ort}) costs->excludes(o);
   cmd->add_option("-o,--output", a->out, "Artifact directory to write")->required();
   cmd->add_option("--input-shape", a->input_shapes, "Fix an input's dims, NAME=1x3x224x224 (repeatable)");
   cmd->add_option("--rtt-ms", a->opt.rtt_ms, "Round-trip time, paid when the cloud is used")->capture_default_str();
@@ -165,7 +198,11 @@ void registerPlan(CLI::App& app, Action& run) {
   cmd->add_flag("--emit-onnx", a->emit_onnx, "Also write plans/<id>/head.onnx and tail.onnx");
   cmd->add_option("--pin-device", a->opt.pin_device, "Run this node (key) on the device (repeatable)");
   cmd->add_option("--pin-cloud", a->opt.pin_cloud, "Run this node (key) on the cloud (repeatable)");
-  cmd->callback([a, down, &run] {
+  cmd->callback([a, down, costs, device, cloud, device_ort, cloud_ort, &run] {
+    const bool dev = device->count() + device_ort->count() > 0, cl = cloud->count() + cloud_ort->count() > 0;
+    if (costs->count() == 0 && !(dev && cl))
+      throw CLI::ValidationError("plan", "give --costs FILE, or a device side (--device PROFILE or --device-ort-profile FILE) "
+                                         "and a cloud side (--cloud PROFILE or --cloud-ort-profile FILE)");
     run = [a, down] {
       if (down->count() > 0) a->opt.down_mbps = a->down;
       return runPlan(*a);

@@ -240,10 +240,22 @@ void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std:
     inferOnce(work, label);
   }
   (void)warnings;
-  // Keep m's nodes (codegen and the node index need them); take the types.
+  // Keep m's nodes (codegen and the node index need them); take the types,
+  // including those of the constants folding turned into initializers.
   auto* g = m.mutable_graph();
   *g->mutable_value_info() = work.graph().value_info();
   *g->mutable_output() = work.graph().output();
+  std::set<std::string> original;
+  for (const auto& i : m.graph().initializer()) original.insert(i.name());
+  for (const auto& i : work.graph().initializer()) {
+    if (original.count(i.name())) continue;
+    auto* vi = g->add_value_info();
+    vi->set_name(i.name());
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(i.data_type());
+    auto* shape = tt->mutable_shape();
+    for (auto d : i.dims()) shape->add_dim()->set_dim_value(d);
+  }
 }
 
 }  // namespace onnxcut

@@ -249,6 +249,24 @@ std::vector<int> ModelView::unknownSizeTensors() const {
   return out;
 }
 
+std::optional<std::vector<int64_t>> ModelView::shapeOf(const std::string& name) const {
+  if (auto t = findTensor(name)) return tensors_[*t].shape;
+  for (const auto& i : model_->graph().initializer())
+    if (i.name() == name) return std::vector<int64_t>(i.dims().begin(), i.dims().end());
+  for (const auto& vi : inferred_->graph().value_info())
+    if (vi.name() == name) return staticShape(&vi.type());
+  return std::nullopt;
+}
+
+int32_t ModelView::elemTypeOf(const std::string& name) const {
+  if (auto t = findTensor(name)) return tensors_[*t].elem_type;
+  for (const auto& i : model_->graph().initializer())
+    if (i.name() == name) return i.data_type();
+  for (const auto& vi : inferred_->graph().value_info())
+    if (vi.name() == name && vi.type().has_tensor_type()) return vi.type().tensor_type().elem_type();
+  return 0;
+}
+
 std::optional<int> ModelView::findNode(const std::string& key) const {
   auto it = node_index_.find(key);
   return it == node_index_.end() ? std::nullopt : std::optional<int>(it->second);

@@ -78,6 +78,11 @@ class ModelView {
   std::vector<int> unknownSizeTensors() const;
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  // Static shape and element type of any tensor, constants included
+  // (weights, generated weights); nullopt when unknown.
+  std::optional<std::vector<int64_t>> shapeOf(const std::string& name) const;
+  int32_t elemTypeOf(const std::string& name) const;
+
   std::optional<int> findNode(const std::string& key) const;
   std::optional<int> findTensor(const std::string& name) const;
   std::vector<std::string> nodeKeys() const;

@@ -1,0 +1,35 @@
+// Issue 6 figures: a profile's predictions against measured per-node times.
+//   predict_costs PROFILE.json MODEL COSTS.csv [NAME=DIMS] [MODEL COSTS.csv [NAME=DIMS]]...
+// Prints per model: measured and predicted totals, error, Spearman rank
+// correlation of the per-node times.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "analytic.h"
+#include "calibrate.h"
+#include "costs_csv.h"
+#include "hw_profile.h"
+#include "model_view.h"
+
+using namespace onnxcut;
+
+int main(int argc, char** argv) {
+  if (argc < 4) { std::fprintf(stderr, "usage: predict_costs PROFILE MODEL COSTS [NAME=DIMS] ...\n"); return 2; }
+  const HwProfile p = readProfile(argv[1]);
+  std::printf("| model | measured ms | predicted ms | error | Spearman |\n|---|---|---|---|---|\n");
+  for (int i = 2; i + 1 < argc;) {
+    LoadOptions lo;
+    const std::string model = argv[i], costs = argv[i + 1];
+    i += 2;
+    if (i < argc && std::string(argv[i]).find('=') != std::string::npos && !std::filesystem::exists(argv[i]))
+      lo.input_shapes.push_back(parseInputShape(argv[i++]));
+    const ModelView mv = ModelView::load(model, lo);
+    const NodeCosts c = readCostsCsv(costs, mv.nodeKeys());
+    const auto pred = estimateAll(p, analyzeNodes(mv));
+    double tm = 0, tp = 0;
+    for (size_t v = 0; v < pred.size(); ++v) { tm += c.device_ms[v]; tp += pred[v]; }
+    std::printf("| %s | %.2f | %.2f | %+.1f%% | %.3f |\n", std::filesystem::path(model).filename().c_str(), tm, tp,
+                (tp / tm - 1) * 100, spearman(pred, c.device_ms));
+  }
+}

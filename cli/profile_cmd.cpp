@@ -1,0 +1,121 @@
+// `onnxcut profile MODEL -o costs.csv`: measures per-node latency on this
+// machine with ONNX Runtime (onnxruntime-node): graph optimizations
+// disabled, one thread, the first run dropped, median of the rest.
+#include <fmt/format.h>
+#include <onnx/onnx_pb.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "errors.h"
+#include "model_view.h"
+#include "ort_profile.h"
+
+#ifndef ONNXCUT_SOURCE_DIR
+#define ONNXCUT_SOURCE_DIR "."
+#endif
+
+namespace onnxcut::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct ProfileArgs {
+  std::string model, out;
+  std::vector<std::string> input_shapes;
+  int runs = 10;
+};
+
+// Removes the scratch folder whatever happens.
+struct ScratchDir {
+  fs::path path;
+  ScratchDir() {
+    char tmpl[] = "/tmp/onnxcut-profile-XXXXXX";
+    if (!mkdtemp(tmpl)) throw InputError("cannot create a temporary folder in /tmp");
+    path = tmpl;
+  }
+  ~ScratchDir() { std::error_code ec; fs::remove_all(path, ec); }
+};
+
+std::string shellQuote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+int runProfile(const ProfileArgs& a) {
+  if (a.runs < 1) throw InputError("--runs must be at least 1");
+  LoadOptions lo;
+  for (const auto& s : a.input_shapes) lo.input_shapes.push_back(parseInputShape(s));
+  const ModelView mv = ModelView::load(a.model, lo);
+  // A copy whose planning nodes are named by their keys, so that ORT's
+  // events name them exactly; input dims fixed as planned.
+  onnx::ModelProto named = mv.model();
+  for (const auto& n : mv.nodes()) named.mutable_graph()->mutable_node(n.proto_index)->set_name(n.key);
+  ScratchDir scratch;
+  const fs::path model_file = scratch.path / "model.onnx";
+  {
+    std::ofstream f(model_file, std::ios::binary);
+    if (!named.SerializeToOstream(&f)) throw InputError("cannot write a temporary copy of the model");
+  }
+  nlohmann::json inputs = nlohmann::json::array();
+  for (int t : mv.graphInputs()) {
+    const auto& ti = mv.tensors()[t];
+    if (!ti.shape) throw InputError(a.model + ": input '" + ti.name + "' has no static shape; give --input-shape");
+    inputs.push_back({{"name", ti.name}, {"shape", *ti.shape}, {"dtype", dtypeName(ti.elem_type)}});
+  }
+  const fs::path script = fs::path(ONNXCUT_SOURCE_DIR) / "scripts" / "ort_profile.js";
+  const std::string cmd = "node " + shellQuote(script.string()) + " " + shellQuote(model_file.string()) + " " +
+                          std::to_string(a.runs + 1) + " " + shellQuote(inputs.dump()) + " " +
+                          shellQuote((scratch.path / "prof").string()) + " 2>&1";
+  fmt::print(stderr, "profiling {} with ONNX Runtime: {} runs after one warm-up...\n", a.model, a.runs);
+  if (std::system(cmd.c_str()) != 0)
+    throw InputError("ONNX Runtime could not run the model (is node installed and were the npm packages installed by 'make'?)");
+  fs::path profile;
+  for (const auto& f : fs::directory_iterator(scratch.path))
+    if (f.path().filename().string().starts_with("prof") && f.path().extension() == ".json") profile = f.path();
+  if (profile.empty()) throw InputError("ONNX Runtime wrote no profile");
+  const ModelView named_view = ModelView::fromProto(named, a.model, lo);
+  const std::vector<double> ms = readOrtProfile(profile.string(), named_view);
+  std::string csv = "node,device_ms,cloud_ms\n";
+  double total = 0;
+  for (size_t v = 0; v < ms.size(); ++v) {
+    std::string key = mv.nodes()[v].key;
+    if (key.find_first_of(",\"") != std::string::npos) {
+      std::string q = "\"";
+      for (char c : key) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+      key = q + "\"";
+    }
+    csv += fmt::format("{},{:.6f},{:.6f}\n", key, ms[v], ms[v]);
+    total += ms[v];
+  }
+  const std::string tmp = a.out + ".onnxcut-tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << csv;
+    if (!f) { fs::remove(tmp); throw InputError(a.out + ": cannot write the costs file"); }
+  }
+  std::error_code ec;
+  fs::rename(tmp, a.out, ec);
+  if (ec) { fs::remove(tmp); throw InputError(a.out + ": cannot write the costs file: " + ec.message()); }
+  fmt::print("measured {} nodes: {:.3f} ms per frame in total (median of {} runs); wrote {}\n", ms.size(), total,
+             a.runs, a.out);
+  return kExitOk;
+}
+
+}  // namespace
+
+void registerProfile(CLI::App& app, Action& run) {
+  auto a = std::make_shared<ProfileArgs>();
+  auto* cmd = app.add_subcommand("profile", "Measure per-node latency on this machine with ONNX Runtime");
+  cmd->add_option("model", a->model, "ONNX model file")->required();
+  cmd->add_option("-o,--output", a->out, "Costs CSV to write (node,device_ms,cloud_ms)")->required();
+  cmd->add_option("--input-shape", a->input_shapes, "Fix an input's dims, NAME=1x3x224x224 (repeatable)");
+  cmd->add_option("--runs", a->runs, "Measured runs (after one warm-up)")->capture_default_str();
+  cmd->callback([a, &run] { run = [a] { return runProfile(*a); }; });
+}
+
+}  // namespace onnxcut::cli

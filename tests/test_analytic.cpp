@@ -1,0 +1,148 @@
+// FLOP and byte counts against hand-computed values for each modelled op;
+// the roofline estimate; hardware profile parsing, bad files included.
+#include <gtest/gtest.h>
+#include <onnx/defs/parser.h>
+#include <onnx/onnx_pb.h>
+
+#include "analytic.h"
+#include "errors.h"
+#include "hw_profile.h"
+
+namespace onnxcut {
+namespace {
+
+std::vector<NodeWork> work(const char* text) {
+  onnx::ModelProto m;
+  const auto st = onnx::OnnxParser::Parse(m, text);
+  EXPECT_TRUE(st.IsOK()) << st.ErrorMessage();
+  return analyzeNodes(ModelView::fromProto(m, "<test>"));
+}
+
+TEST(Analytic, ConvolutionsHandComputed) {
+  const auto w = work(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 16, 32, 32] x) => (float[1, 16, 16, 16] d) {
+  s1 = Constant <value = int64[4] {32, 16, 3, 3}> ()
+  w1 = ConstantOfShape <value = float[1] {0.1}> (s1)
+  s32 = Constant <value = int64[1] {32}> ()
+  b1 = ConstantOfShape <value = float[1] {0.0}> (s32)
+  a = Conv <pads = [1, 1, 1, 1], strides = [2, 2]> (x, w1, b1)
+  s2 = Constant <value = int64[4] {32, 1, 3, 3}> ()
+  w2 = ConstantOfShape <value = float[1] {0.1}> (s2)
+  b = Conv <group = 32, pads = [1, 1, 1, 1]> (a, w2)
+  s3 = Constant <value = int64[4] {32, 16, 2, 2}> ()
+  w3 = ConstantOfShape <value = float[1] {0.1}> (s3)
+  c = ConvTranspose <strides = [2, 2]> (b, w3)
+  s4 = Constant <value = int64[4] {16, 16, 3, 3}> ()
+  w4 = ConstantOfShape <value = float[1] {0.1}> (s4)
+  d = Conv <pads = [2, 2, 2, 2], dilations = [2, 2], strides = [2, 2]> (c, w4)
+}
+)");
+  ASSERT_EQ(w.size(), 4u);
+  // a: out 1x32x16x16, 2 * 8192 * (16*3*3) + bias 8192
+  EXPECT_DOUBLE_EQ(w[0].flops, 2.0 * 8192 * 144 + 8192);
+  EXPECT_EQ(w[0].cls, OpClass::conv);
+  EXPECT_DOUBLE_EQ(w[0].bytes, (16 * 32 * 32 + 32 * 16 * 9 + 32 + 8192) * 4.0);
+  // b: depthwise, 2 * 8192 * 9
+  EXPECT_DOUBLE_EQ(w[1].flops, 2.0 * 8192 * 9);
+  EXPECT_EQ(w[1].cls, OpClass::depthwise_conv);
+  // c: transpose, input 1x32x16x16 -> each input element feeds 16*2*2 MACs
+  EXPECT_DOUBLE_EQ(w[2].flops, 2.0 * 8192 * 16 * 4);
+  // d: dilated strided conv, out 1x16x16x16 = 4096, 2 * 4096 * 16*9
+  EXPECT_DOUBLE_EQ(w[3].flops, 2.0 * 4096 * 144);
+}
+
+TEST(Analytic, GemmMatMulPoolNormActivations) {
+  const auto w = work(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[2, 8, 6, 6] x, float[3, 5, 7] p, float[3, 7, 4] q) => (float[2, 10] y, float[3, 5, 4] mm, float[2, 8, 3, 3] mp) {
+  bn_s = Constant <value = float[8] {1, 1, 1, 1, 1, 1, 1, 1}> ()
+  bn = BatchNormalization (x, bn_s, bn_s, bn_s, bn_s)
+  sg = Sigmoid (bn)
+  mp = MaxPool <kernel_shape = [2, 2], strides = [2, 2]> (sg)
+  gap = GlobalAveragePool (sg)
+  fl = Flatten (gap)
+  ws = Constant <value = int64[2] {10, 8}> ()
+  wfc = ConstantOfShape <value = float[1] {0.1}> (ws)
+  y = Gemm <transB = 1> (fl, wfc)
+  mm = MatMul (p, q)
+}
+)");
+  ASSERT_EQ(w.size(), 7u);
+  EXPECT_DOUBLE_EQ(w[0].flops, 2.0 * 576);       // BatchNorm: scale and shift
+  EXPECT_DOUBLE_EQ(w[1].flops, 4.0 * 576);       // Sigmoid: 4 per element
+  EXPECT_DOUBLE_EQ(w[2].flops, 144.0 * 4);       // MaxPool: out 2x8x3x3 x kernel 4
+  EXPECT_DOUBLE_EQ(w[3].flops, 576.0);           // GlobalAveragePool: every input once
+  EXPECT_DOUBLE_EQ(w[4].flops, 0.0);             // Flatten moves data only
+  EXPECT_EQ(w[4].cls, OpClass::data_movement);
+  EXPECT_DOUBLE_EQ(w[5].flops, 2.0 * 20 * 8);    // Gemm M=2 N=10 K=8
+  EXPECT_DOUBLE_EQ(w[6].flops, 2.0 * 60 * 7);    // MatMul batch 3, 5x7 @ 7x4
+  EXPECT_EQ(w[6].cls, OpClass::gemm);
+}
+
+TEST(Analytic, ElementwiseResizeSoftmaxAndUnknownOps) {
+  const auto w = work(R"(
+<ir_version: 8, opset_import: ["" : 13, "custom.domain" : 1]>
+g (float[1, 4, 8, 8] x) => (float[1, 4, 16, 16] r, float[1, 4, 8, 8] sm, float[1, 4, 8, 8] u) {
+  a = Add (x, x)
+  sc = Constant <value = float[4] {1, 1, 2, 2}> ()
+  r = Resize <mode = "linear"> (a, , sc)
+  sm = Softmax <axis = 1> (a)
+  u = custom.domain.MyOp (a)
+}
+)");
+  ASSERT_EQ(w.size(), 4u);
+  EXPECT_DOUBLE_EQ(w[0].flops, 256.0);
+  EXPECT_DOUBLE_EQ(w[1].flops, 4.0 * 1024);
+  EXPECT_DOUBLE_EQ(w[2].flops, 5.0 * 256);
+  EXPECT_FALSE(w[3].modelled);
+  EXPECT_EQ(w[3].cls, OpClass::other);
+}
+
+constexpr const char* kProfile = R"({
+  "name": "test-dev", "sources": ["made up for the test"], "compute_precision": "fp32",
+  "peak_gflops": {"fp32": 100}, "memory_gbps": 10, "memory_efficiency": 0.5, "overhead_ms": 0.01,
+  "efficiency": {"conv": 0.5, "depthwise_conv": 0.1, "gemm": 0.5, "pool": 0.1, "norm": 0.1,
+                 "elementwise": 0.1, "data_movement": 0.1, "other": 0.1}})";
+
+TEST(Profiles, RooflineArithmetic) {
+  const HwProfile p = parseProfile(kProfile, "t");
+  NodeWork compute{1e9, 1e3, OpClass::conv, true};  // 1 GFLOP at 50 GFLOP/s = 20 ms
+  EXPECT_NEAR(estimateMs(p, compute), 20.0 + 0.01, 1e-9);
+  NodeWork memory{1e3, 50e6, OpClass::elementwise, true};  // 50 MB at 5 GB/s = 10 ms
+  EXPECT_NEAR(estimateMs(p, memory), 10.0 + 0.01, 1e-9);
+}
+
+void expectProfileError(const std::string& text, const std::string& needle) {
+  try {
+    parseProfile(text, "p.json");
+    FAIL() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(Profiles, BadFilesNameTheField) {
+  std::string s = kProfile;
+  expectProfileError("[1, 2]", "not a JSON object");
+  expectProfileError(std::string(kProfile).replace(s.find("\"memory_gbps\": 10"), 17, "\"memory_gbps\": \"x\""), "'memory_gbps' must be a number");
+  expectProfileError(std::string(kProfile).replace(s.find("\"conv\": 0.5"), 11, "\"conv\": 1.5"), "'conv' must be a positive number <= 1");
+  expectProfileError(std::string(kProfile).replace(s.find("\"fp32\": 100"), 11, "\"fp16\": 100"), "no entry for compute_precision 'fp32'");
+  expectProfileError(std::string(kProfile).replace(s.find("\"sources\": [\"made up for the test\"],"), 36, ""), "'sources' must list");
+  expectProfileError(std::string(kProfile).replace(s.find("\"pool\": 0.1"), 11, "\"poool\": 0.1"), "unknown op class 'poool'");
+  EXPECT_THROW(resolveProfilePath("no-such-device"), InputError);
+}
+
+TEST(Profiles, BundledProfilesAllParse) {
+  for (const char* name : {"raspberry-pi-4", "jetson-nano", "snapdragon-865-cpu", "x86-edge-i5", "nvidia-t4",
+                           "nvidia-a100", "cloud-cpu-c6i-8x"}) {
+    SCOPED_TRACE(name);
+    const HwProfile p = readProfile(resolveProfilePath(name));
+    EXPECT_EQ(p.name, name);
+    EXPECT_GT(p.peak_gflops, 0);
+    EXPECT_FALSE(p.sources.empty());
+  }
+}
+
+}  // namespace
+}  // namespace onnxcut
