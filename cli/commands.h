@@ -14,6 +14,8 @@ void registerSelect(CLI::App& app, Action& run);
 void registerSimulate(CLI::App& app, Action& run);
 void registerProfile(CLI::App& app, Action& run);
 void registerCalibrate(CLI::App& app, Action& run);
+void registerPlot(CLI::App& app, Action& run);
+void registerGraph(CLI::App& app, Action& run);
 
 // Exit codes (README "Exit codes").
 constexpr int kExitOk = 0;

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   registerSimulate(app, run);
   registerProfile(app, run);
   registerCalibrate(app, run);
+  registerPlot(app, run);
+  registerGraph(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -34,13 +34,22 @@ struct PlanArgs {
   bool emit_onnx = false;
 };
 
+// Where the cut is, in words: after which layers (the producers of the
+// tensors sent up), or the raw input, or nothing.
 std::string cutText(const ModelView& mv, const PlannedPlan& p) {
-  if (p.cut.empty()) return "none (all on device)";
-  std::string s;
-  for (size_t i = 0; i < p.cut.size() && i < 2; ++i) s += (i ? ", " : "") + mv.tensors()[p.cut[i]].name;
-  if (p.cut.size() > 2) s += fmt::format(" +{} more", p.cut.size() - 2);
-  if (std::none_of(p.device.begin(), p.device.end(), [](char c) { return c != 0; })) s += " (raw input)";
-  return s;
+  if (p.cut.empty()) return "nothing: all on device";
+  if (std::none_of(p.device.begin(), p.device.end(), [](char c) { return c != 0; })) return "raw input: all on cloud";
+  std::vector<std::string> after;
+  bool raw = false;
+  for (int t : p.cut) {
+    const int producer = mv.tensors()[t].producer;
+    if (producer < 0) { raw = true; continue; }
+    after.push_back(mv.nodes()[producer].key + " (" + mv.nodes()[producer].op_type + ")");
+  }
+  std::string s = "after ";
+  for (size_t i = 0; i < after.size() && i < 2; ++i) s += (i ? ", " : "") + after[i];
+  if (after.size() > 2) s += fmt::format(" +{} more", after.size() - 2);
+  return raw ? s + ", with the raw input" : s;
 }
 
 std::string mbps(double x) { return x < 10 ? fmt::format("{:.3g}", x) : fmt::format("{:.1f}", x); }
@@ -60,7 +69,7 @@ void printTables(const ModelView& mv, const PlanGraph& g, const NodeCosts& costs
                thr ? " (" + t.method + ")" : "", t.load,
                toString(t.precision), opt.rtt_ms,
                opt.down_mbps ? fmt::format("{} Mbit/s", *opt.down_mbps) : "= uplink");
-    std::vector<std::string> head = {"Mbit/s", "plan", "cut tensors", "dev/cloud nodes", "sent up"};
+    std::vector<std::string> head = {"Mbit/s", "plan", "cut", "dev/cloud nodes", "sent up"};
     if (thr) {
       for (const char* h : {"fps (low..high bw)", "bound fps", "proven >="}) head.push_back(h);
     } else {

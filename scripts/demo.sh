@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
-# The main job on the bundled default model (make demo).
+# The main job (make demo): plan the default model for a Raspberry Pi 4
+# talking to an NVIDIA T4 over 0.1-1000 Mbit/s, emit the split ONNX files,
+# and draw what the planner decided.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 CLI="$BUILD/onnxcut"
-MODEL=models/tinyresnet.onnxtxt
-COSTS=profiles/tinyresnet.costs.csv
+MODEL=models/tinyyolov2_light.onnx
+DEVICE=raspberry-pi-4
+CLOUD=nvidia-t4
 OUT=out/demo
 mkdir -p out
-echo "== 1/4 what the planner sees: onnxcut inspect $MODEL"
-"$CLI" inspect "$MODEL"
+start=$(date +%s)
+echo "== 1/5 the model: onnxcut inspect $MODEL --device $DEVICE"
+"$CLI" inspect "$MODEL" --device "$DEVICE" | sed -n '1,6p;/^bottlenecks/,$p'
 echo
-echo "== 2/4 plans for 0.1-1000 Mbit/s, loads 1,2,4, fp32 and int8, RTT 20 ms, with split ONNX files"
-"$CLI" plan "$MODEL" --costs "$COSTS" --load 1,2,4 --precision fp32,int8 --rtt-ms 20 \
+echo "== 2/5 planning for $DEVICE -> $CLOUD: loads 1,2,4 x fp32,int8, latency and throughput, RTT 20 ms, with split ONNX files"
+"$CLI" plan "$MODEL" --device "$DEVICE" --cloud "$CLOUD" --load 1,2,4 --precision fp32,int8 --rtt-ms 20 \
   --objective latency,throughput --emit-onnx -o "$OUT"
 echo
-echo "== 3/4 what a runtime picks (onnxcut select)"
-for bw in 1 20 200; do
-  echo "-- at $bw Mbit/s, load 2:"
-  "$CLI" select "$OUT/plan-table.json" --mbps "$bw" --load 2
+echo "== 3/5 pictures"
+"$CLI" plot "$OUT/plan-table.json" -o "$OUT/latency.svg"
+"$CLI" graph "$MODEL" "$OUT/plan-table.json" --mbps 50 -o "$OUT/graph-50mbps.dot" --svg "$OUT/graph-50mbps.svg"
+echo
+echo "== 4/5 what a runtime picks (onnxcut select)"
+for bw in 5 50 500; do
+  echo "-- at $bw Mbit/s, server load 2:"
+  "$CLI" select "$OUT/plan-table.json" --mbps "$bw" --load 2 | sed -n '1,3p;5p'
 done
 echo
-TRACE=../shared/data/traces/pensieve_norway_hsdpa_3g/norway_train_1
+TRACE=../shared/data/traces/pensieve_fcc_broadband/$(ls ../shared/data/traces/pensieve_fcc_broadband 2>/dev/null | head -1)
 if [ -f "$TRACE" ]; then
-  echo "== 4/4 replaying a real 3G trace (onnxcut simulate)"
+  echo "== 5/5 replaying a real broadband trace (onnxcut simulate)"
   "$CLI" simulate "$OUT/plan-table.json" --trace "$TRACE" --svg "$OUT/simulate.svg" --timeline "$OUT/simulate.csv"
 else
-  echo "== 4/4 skipped: no shared traces here (../shared/data/traces)"
+  echo "== 5/5 skipped: no shared traces here (../shared/data/traces)"
 fi
 echo
-echo "written:"
-find "$OUT" -type f | sort | sed 's/^/  /'
+echo "written ($(find "$OUT" -type f | wc -l) files, $(( $(date +%s) - start )) s):"
+find "$OUT" -maxdepth 1 -type f | sort | sed 's/^/  /'
+echo "  $OUT/plans/<id>/head.onnx, tail.onnx ($(find "$OUT/plans" -name '*.onnx' | wc -l) files)"
