@@ -76,7 +76,9 @@ std::string GraphBuilder::weight(const std::string& stem, std::vector<int64_t> d
   std::string raw(sizeof(float) * static_cast<size_t>(n), '\0');
   auto* f = reinterpret_cast<float*>(raw.data());
   if (fan_in > 0) {
-    std::normal_distribution<float> dist(0.0f, static_cast<float>(std::sqrt(2.0 / fan_in)));
+    // LeCun scaling (variance 1/fan_in): deep residual nets stay out of
+    // softmax saturation, so outputs depend on the input.
+    std::normal_distribution<float> dist(0.0f, static_cast<float>(std::sqrt(1.0 / fan_in)));
     for (int64_t i = 0; i < n; ++i) f[i] = dist(rng_);
   } else {
     for (int64_t i = 0; i < n; ++i) f[i] = constant;

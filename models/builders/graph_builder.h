@@ -1,7 +1,7 @@
 // A small helper for writing CNNs as ONNX graphs in code (opset 13). Weights
 // are either generated at run time (light: ConstantOfShape, a few bytes per
 // tensor, so the file can be committed) or real seeded initializers (random:
-// He-scaled normal values, so ONNX Runtime computes meaningful outputs).
+// LeCun-scaled normal values, so ONNX Runtime computes meaningful outputs).
 #pragma once
 #include <onnx/onnx_pb.h>
 
