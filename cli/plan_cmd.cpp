@@ -141,6 +141,8 @@ int runPlan(PlanArgs& a) {
   NodeCosts costs;
   std::string device_name, cloud_name;
   if (!a.costs.empty()) {  // measured costs override any profile (cost-model.md)
+    if (!a.device.empty() || !a.cloud.empty() || !a.device_ort.empty() || !a.cloud_ort.empty())
+      fmt::print(stderr, "note: --costs {} overrides the profiles given with it\n", a.costs);
     costs = readCostsCsv(a.costs, keys);
     device_name = cloud_name = std::filesystem::path(a.costs).filename().string();
   } else {
@@ -194,7 +196,7 @@ void registerPlan(CLI::App& app, Action& run) {
   auto* cloud_ort = cmd->add_option("--cloud-ort-profile", a->cloud_ort, "Cloud costs from an ONNX Runtime profile JSON");
   device->excludes(device_ort);
   cloud->excludes(cloud_ort);
-  for (auto* o : {device, cloud, device_ort, cloud_ort}) costs->excludes(o);
+  (void)costs;  // --costs overrides any profile given with it (cost-model.md)
   cmd->add_option("-o,--output", a->out, "Artifact directory to write")->required();
   cmd->add_option("--input-shape", a->input_shapes, "Fix an input's dims, NAME=1x3x224x224 (repeatable)");
   cmd->add_option("--rtt-ms", a->opt.rtt_ms, "Round-trip time, paid when the cloud is used")->capture_default_str();

@@ -146,3 +146,76 @@ TEST(Profiles, BundledProfilesAllParse) {
 
 }  // namespace
 }  // namespace onnxcut
+
+namespace onnxcut {
+namespace {
+
+// Every elementwise, reduction, normalisation and data-movement op the model
+// knows, on x = float[1, 4, 8, 8] (256 elements): FLOPs per the table in
+// analytic.cpp, computed by hand here.
+struct OpCase {
+  const char* body;  // ONNX text producing y from x (opset 17)
+  double flops;
+  OpClass cls;
+};
+
+TEST(Analytic, EveryModelledOpHandComputed) {
+  const double n = 256;
+  const std::vector<OpCase> cases = {
+      {"y = Relu (x)", n, OpClass::elementwise}, {"y = LeakyRelu (x)", 2 * n, OpClass::elementwise},
+      {"y = Abs (x)", n, OpClass::elementwise}, {"y = Neg (x)", n, OpClass::elementwise},
+      {"y = Floor (x)", n, OpClass::elementwise}, {"y = Ceil (x)", n, OpClass::elementwise},
+      {"y = Round (x)", n, OpClass::elementwise}, {"y = Sign (x)", n, OpClass::elementwise},
+      {"y = Reciprocal (x)", n, OpClass::elementwise}, {"y = Sqrt (x)", n, OpClass::elementwise},
+      {"y = Exp (x)", n, OpClass::elementwise}, {"y = Log (x)", n, OpClass::elementwise},
+      {"y = Sigmoid (x)", 4 * n, OpClass::elementwise}, {"y = Tanh (x)", 4 * n, OpClass::elementwise},
+      {"y = HardSigmoid (x)", 3 * n, OpClass::elementwise}, {"y = HardSwish (x)", 4 * n, OpClass::elementwise},
+      {"y = Elu (x)", 4 * n, OpClass::elementwise}, {"y = Selu (x)", 5 * n, OpClass::elementwise},
+      {"y = Softplus (x)", 3 * n, OpClass::elementwise}, {"y = Softsign (x)", 3 * n, OpClass::elementwise},
+      {"y = Erf (x)", 4 * n, OpClass::elementwise}, {"y = ThresholdedRelu (x)", n, OpClass::elementwise},
+      {"y = Celu (x)", 4 * n, OpClass::elementwise}, {"y = Clip (x)", 2 * n, OpClass::elementwise},
+      {"y = Cast <to = 1> (x)", n, OpClass::elementwise}, {"y = PRelu (x, x)", 2 * n, OpClass::elementwise},
+      {"y = Add (x, x)", n, OpClass::elementwise}, {"y = Sub (x, x)", n, OpClass::elementwise},
+      {"y = Mul (x, x)", n, OpClass::elementwise}, {"y = Div (x, x)", n, OpClass::elementwise},
+      {"y = Pow (x, x)", n, OpClass::elementwise}, {"y = Max (x, x, x)", 2 * n, OpClass::elementwise},
+      {"y = Min (x, x)", n, OpClass::elementwise}, {"y = Sum (x, x, x)", 2 * n, OpClass::elementwise},
+      {"y = Mean (x, x)", n, OpClass::elementwise},
+      {"y = Softmax <axis = 1> (x)", 5 * n, OpClass::elementwise},
+      {"y = LogSoftmax <axis = 1> (x)", 5 * n, OpClass::elementwise},
+      {"y = ReduceMean <axes = [1]> (x)", n, OpClass::elementwise},
+      {"y = ReduceSum (x)", n, OpClass::elementwise}, {"y = ReduceMax <axes = [2, 3]> (x)", n, OpClass::elementwise},
+      {"y = LRN <size = 3> (x)", n * 6, OpClass::norm},
+      {"s = Constant <value = float[4] {1, 1, 1, 1}> ()\n  y = InstanceNormalization (x, s, s)", 5 * n, OpClass::norm},
+      {"s = Constant <value = float[8] {1, 1, 1, 1, 1, 1, 1, 1}> ()\n  y = LayerNormalization (x, s)", 5 * n, OpClass::norm},
+      {"y = GlobalMaxPool (x)", n, OpClass::pool},
+      {"y = AveragePool <kernel_shape = [3, 3], pads = [1, 1, 1, 1]> (x)", n * 9, OpClass::pool},
+      {"y = LpPool <kernel_shape = [2, 2], strides = [2, 2]> (x)", 64 * 4, OpClass::pool},
+      {"y = Transpose <perm = [0, 2, 3, 1]> (x)", 0, OpClass::data_movement},
+      {"y = Identity (x)", 0, OpClass::data_movement}, {"y = Flatten (x)", 0, OpClass::data_movement},
+      {"s = Constant <value = int64[2] {1, 256}> ()\n  y = Reshape (x, s)", 0, OpClass::data_movement},
+      {"a = Constant <value = int64[1] {0}> ()\n  y = Unsqueeze (x, a)", 0, OpClass::data_movement},
+      {"y = Concat <axis = 1> (x, x)", 0, OpClass::data_movement},
+      {"p = Constant <value = int64[8] {0, 0, 1, 1, 0, 0, 1, 1}> ()\n  y = Pad (x, p)", 0, OpClass::data_movement},
+      {"i = Constant <value = int64[1] {1}> ()\n  y = Gather <axis = 1> (x, i)", 0, OpClass::data_movement},
+      {"r = Constant <value = int64[4] {1, 2, 1, 1}> ()\n  y = Tile (x, r)", 0, OpClass::data_movement},
+      {"y = DepthToSpace <blocksize = 2> (x)", 0, OpClass::data_movement},
+      {"sc = Constant <value = float[4] {1, 1, 2, 2}> ()\n  y = Resize <mode = \"nearest\"> (x, , sc)", 1024, OpClass::data_movement},
+      {"sc = Constant <value = float[4] {1, 1, 2, 2}> ()\n  y = Resize <mode = \"cubic\"> (x, , sc)", 1024 * 16, OpClass::data_movement},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.body);
+    const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1, 4, 8, 8] x) => (float y) {\n  ") +
+                             c.body + "\n}\n";
+    onnx::ModelProto m;
+    const auto st = onnx::OnnxParser::Parse(m, text.c_str());
+    ASSERT_TRUE(st.IsOK()) << st.ErrorMessage();
+    const auto w = analyzeNodes(ModelView::fromProto(m, "<test>"));
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_DOUBLE_EQ(w[0].flops, c.flops);
+    EXPECT_EQ(w[0].cls, c.cls);
+    EXPECT_TRUE(w[0].modelled);
+  }
+}
+
+}  // namespace
+}  // namespace onnxcut
