@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "artifact_writer.h"
 #include "calibrate.h"
 #include "commands.h"
 #include "costs_csv.h"
@@ -37,13 +38,7 @@ int runCalibrate(const CalibrateArgs& a) {
   fitted.description = "Calibrated from " + base.name + " on measurements of " + std::to_string(data.size()) + " model(s)";
   fitted.sources = base.sources;
   for (const auto& l : labels) fitted.sources.push_back("calibrated on measured per-node times of " + std::filesystem::path(l).filename().string());
-  const std::string tmp = a.out + ".onnxcut-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << profileJson(fitted);
-    if (!f) { std::filesystem::remove(tmp); throw InputError(a.out + ": cannot write the profile"); }
-  }
-  std::filesystem::rename(tmp, a.out);
+  writeFileAtomically(a.out, profileJson(fitted));
   fmt::print("{:<40} {:>12} {:>12} {:>9} {:>9}\n", "model", "measured ms", "predicted ms", "error", "spearman");
   for (size_t i = 0; i < data.size(); ++i) {
     const auto pred = estimateAll(fitted, data[i].work);

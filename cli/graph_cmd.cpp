@@ -9,6 +9,7 @@
 #include <set>
 
 #include "commands.h"
+#include "artifact_writer.h"
 #include "errors.h"
 #include "format_util.h"
 #include "model_view.h"
@@ -61,16 +62,6 @@ std::string dotOf(const ModelView& mv, const std::set<std::string>& device_keys,
   return s + "}\n";
 }
 
-void writeAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".onnxcut-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << text;
-    if (!f) { std::filesystem::remove(tmp); throw InputError(path + ": cannot write the file"); }
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 int runGraph(const GraphArgs& a, bool by_plan, bool by_mbps) {
   if (by_plan == by_mbps) throw InputError("give exactly one of --plan ID or --mbps X");
   const auto table = runtime::loadPlanTable(a.table);
@@ -97,7 +88,7 @@ int runGraph(const GraphArgs& a, bool by_plan, bool by_mbps) {
   const std::string title = fmt::format("{} · plan {} ({}): {} nodes on the device, {} on the cloud{}",
                                         std::filesystem::path(a.model).filename().string(), plan, p.precision, keys.size(),
                                         mv.nodes().size() - keys.size(), by_mbps ? fmt::format(" · chosen at {} Mbit/s", a.mbps) : "");
-  writeAtomically(a.out, dotOf(mv, keys, title));
+  writeFileAtomically(a.out, dotOf(mv, keys, title));
   fmt::print("wrote {}\n", a.out);
   if (!a.svg.empty()) {
     if (std::system("command -v dot >/dev/null 2>&1") != 0)

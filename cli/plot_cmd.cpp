@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "commands.h"
+#include "artifact_writer.h"
 #include "errors.h"
 #include "onnxcut_runtime.h"
 
@@ -90,13 +91,7 @@ int runPlot(const PlotArgs& a) {
     if (t.objective == "latency" && t.precision == a.precision && t.load >= a.load - 1e-12 && (!tab || t.load < tab->load)) tab = &t;
   if (!tab) throw InputError(a.table + ": no latency table for precision " + a.precision + " at load >= " + fmt::format("{}", a.load));
   const std::string svg = svgPlot(*table.value, *tab, fmt::format("Predicted latency · load {} · {} · RTT {} ms", tab->load, tab->precision, table.value->rtt_ms));
-  const std::string tmp = a.out + ".onnxcut-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << svg;
-    if (!f) { std::filesystem::remove(tmp); throw InputError(a.out + ": cannot write the file"); }
-  }
-  std::filesystem::rename(tmp, a.out);
+  writeFileAtomically(a.out, svg);
   fmt::print("wrote {}\n", a.out);
   return kExitOk;
 }

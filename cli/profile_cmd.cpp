@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "artifact_writer.h"
 #include "commands.h"
 #include "errors.h"
 #include "model_view.h"
@@ -92,15 +93,7 @@ int runProfile(const ProfileArgs& a) {
     csv += fmt::format("{},{:.6f},{:.6f}\n", key, ms[v], ms[v]);
     total += ms[v];
   }
-  const std::string tmp = a.out + ".onnxcut-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << csv;
-    if (!f) { fs::remove(tmp); throw InputError(a.out + ": cannot write the costs file"); }
-  }
-  std::error_code ec;
-  fs::rename(tmp, a.out, ec);
-  if (ec) { fs::remove(tmp); throw InputError(a.out + ": cannot write the costs file: " + ec.message()); }
+  writeFileAtomically(a.out, csv);
   fmt::print("measured {} nodes: {:.3f} ms per frame in total (median of {} runs); wrote {}\n", ms.size(), total,
              a.runs, a.out);
   return kExitOk;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "artifact_writer.h"
 #include "errors.h"
 #include "format_util.h"
 #include "simulator.h"
@@ -28,18 +29,6 @@ double percentile99(const PolicyResult& r) {
   for (const auto& f : r.frames) v.push_back(f.latency_ms);
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[static_cast<size_t>(0.99 * (v.size() - 1))];
-}
-
-void writeFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".onnxcut-tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f << text;
-    if (!f) { std::filesystem::remove(tmp); throw InputError(path + ": cannot write the file"); }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) { std::filesystem::remove(tmp); throw InputError(path + ": cannot write the file: " + ec.message()); }
 }
 
 std::string timelineCsv(const std::vector<PolicyResult>& rs) {

@@ -26,6 +26,19 @@ void checkArtifactDirWritable(const std::string& dir) {
   }
 }
 
+void writeFileAtomically(const std::string& path, const std::string& contents) {
+  const std::string tmp = path + ".onnxcut-tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    f << contents;
+    f.close();
+    if (!f) { std::error_code ec; fs::remove(tmp, ec); throw InputError(path + ": cannot write the file"); }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) { fs::remove(tmp, ec); throw InputError(path + ": cannot write the file: " + ec.message()); }
+}
+
 ArtifactWriter::ArtifactWriter(std::string dir) : dir_(std::move(dir)) {
   checkArtifactDirWritable(dir_);
   const std::string base = fs::absolute(dir_).lexically_normal().string();

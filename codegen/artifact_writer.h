@@ -11,6 +11,10 @@
 
 namespace onnxcut {
 
+// Writes one file atomically (a temporary beside it, then a rename), so a
+// failed run never leaves a half-written file. Throws InputError.
+void writeFileAtomically(const std::string& path, const std::string& contents);
+
 // Checks up front (before any planning work) that DIR could be written;
 // throws InputError naming the problem.
 void checkArtifactDirWritable(const std::string& dir);

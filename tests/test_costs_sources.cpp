@@ -9,15 +9,13 @@
 #include "calibrate.h"
 #include "errors.h"
 #include "ort_profile.h"
+#include "test_util.h"
 
 namespace onnxcut {
 namespace {
 
-ModelView fromText(const char* text) {
-  onnx::ModelProto m;
-  EXPECT_TRUE(onnx::OnnxParser::Parse(m, text).IsOK());
-  return ModelView::fromProto(m, "<test>");
-}
+using testing::fromText;
+using testing::kDiamond;
 
 // Big convolutions and a matmul (compute-bound), a few elementwise ops and a
 // concat (memory-bound): every fitted parameter below is identifiable.
@@ -75,15 +73,6 @@ TEST(Calibrate, SpearmanRankCorrelation) {
   EXPECT_NEAR(spearman({1, 2, 3}, {1, 1, 2}), 0.8660254, 1e-6);  // ties get average ranks
 }
 
-constexpr const char* kDiamond = R"(
-<ir_version: 8, opset_import: ["" : 13]>
-g (float[1, 8] x) => (float[1, 8] y) {
-  a = Relu (x)
-  b = Sigmoid (a)
-  c = Tanh (a)
-  y = Add (b, c)
-}
-)";
 
 TEST(OrtProfile, KernelEventsByNameMedianWithoutWarmup) {
   const ModelView mv = fromText(kDiamond);

@@ -10,16 +10,13 @@
 #include "bottlenecks.h"
 #include "errors.h"
 #include "model_view.h"
+#include "test_util.h"
 
 namespace onnxcut {
 namespace {
 
-ModelView fromText(const char* text, const LoadOptions& opt = {}) {
-  onnx::ModelProto m;
-  const auto status = onnx::OnnxParser::Parse(m, text);
-  EXPECT_TRUE(status.IsOK()) << status.ErrorMessage();
-  return ModelView::fromProto(m, "<test>", opt);
-}
+using testing::fromText;
+using testing::kDiamond;
 
 const TensorInfo& tensor(const ModelView& mv, const std::string& name) {
   auto t = mv.findTensor(name);
@@ -33,15 +30,6 @@ std::vector<std::string> bottleneckNames(const ModelView& mv) {
   return out;
 }
 
-constexpr const char* kDiamond = R"(
-<ir_version: 8, opset_import: ["" : 13]>
-g (float[1, 8] x) => (float[1, 8] y) {
-  a = Relu (x)
-  b = Sigmoid (a)
-  c = Tanh (a)
-  y = Add (b, c)
-}
-)";
 
 TEST(ModelView, DiamondProducersConsumersAndSizes) {
   const ModelView mv = fromText(kDiamond);

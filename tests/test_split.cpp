@@ -12,18 +12,15 @@
 
 #include "errors.h"
 #include "model_view.h"
+#include "test_util.h"
 #include "planning.h"
 #include "split.h"
 
 namespace onnxcut {
 namespace {
 
-ModelView fromText(const char* text) {
-  onnx::ModelProto m;
-  const auto status = onnx::OnnxParser::Parse(m, text);
-  EXPECT_TRUE(status.IsOK()) << status.ErrorMessage();
-  return ModelView::fromProto(m, "<test>");
-}
+using testing::fromText;
+using testing::kDiamond;
 
 DeviceSet deviceSet(const ModelView& mv, const std::set<std::string>& on_device) {
   DeviceSet d(mv.nodes().size(), 0);
@@ -55,15 +52,6 @@ std::vector<std::string> inits(const onnx::ModelProto& m) {
   return out;
 }
 
-constexpr const char* kDiamond = R"(
-<ir_version: 8, opset_import: ["" : 13], producer_name: "tests">
-g (float[1, 8] x) => (float[1, 8] y) {
-  a = Relu (x)
-  b = Sigmoid (a)
-  c = Tanh (a)
-  y = Add (b, c)
-}
-)";
 
 TEST(Split, DiamondCutAfterTheFork) {
   const ModelView mv = fromText(kDiamond);
