@@ -6,7 +6,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cstring>
 #include <map>
+#include <optional>
 #include <numeric>
 #include <set>
 
@@ -32,6 +34,31 @@ std::string strAttr(const onnx::NodeProto& n, const char* name) {
   for (const auto& a : n.attribute())
     if (a.name() == name) return a.s();
   return "";
+}
+
+// The value of a one-element float/double constant (initializer or Constant
+// node output), if `name` is one.
+std::optional<double> scalarConstant(const onnx::GraphProto& g, const std::string& name) {
+  auto fromTensor = [](const onnx::TensorProto& t) -> std::optional<double> {
+    int64_t n = 1;
+    for (auto d : t.dims()) n *= d;
+    if (n != 1) return std::nullopt;
+    if (t.data_type() == onnx::TensorProto::FLOAT) {
+      if (t.float_data_size() == 1) return t.float_data(0);
+      if (t.raw_data().size() == sizeof(float)) { float f; std::memcpy(&f, t.raw_data().data(), sizeof f); return f; }
+    } else if (t.data_type() == onnx::TensorProto::DOUBLE) {
+      if (t.double_data_size() == 1) return t.double_data(0);
+      if (t.raw_data().size() == sizeof(double)) { double d; std::memcpy(&d, t.raw_data().data(), sizeof d); return d; }
+    }
+    return std::nullopt;
+  };
+  for (const auto& t : g.initializer())
+    if (t.name() == name) return fromTensor(t);
+  for (const auto& n : g.node())
+    if (n.op_type() == "Constant" && n.output_size() == 1 && n.output(0) == name)
+      for (const auto& a : n.attribute())
+        if (a.name() == "value" && a.has_t()) return fromTensor(a.t());
+  return std::nullopt;
 }
 
 // FLOPs per output element of elementwise ops (and activations).
@@ -93,6 +120,7 @@ std::vector<NodeWork> analyzeNodes(const ModelView& mv) {
       w.flops = out_numel * per_out + (n.input_size() > 2 ? out_numel : 0);
       const int64_t group = intAttr(n, "group", 1);
       w.cls = group > 1 && (*wt)[1] == 1 ? OpClass::depthwise_conv : OpClass::conv;
+      if (w.cls == OpClass::depthwise_conv) w.windows = out_numel;
     } else if (op == "ConvTranspose" && wt && x && wt->size() >= 3) {
       // W is [Cin, Cout/group, k...]: each input element feeds (Cout/g)·k MACs.
       double k = 1;
@@ -110,9 +138,11 @@ std::vector<NodeWork> analyzeNodes(const ModelView& mv) {
       double k = 1;
       for (auto d : intsAttr(n, "kernel_shape")) k *= static_cast<double>(d);
       w.flops = out_numel * k;
+      w.windows = out_numel;
       w.cls = OpClass::pool;
     } else if (op == "GlobalAveragePool" || op == "GlobalMaxPool") {
       w.flops = numel(x);
+      w.windows = out_numel;
       w.cls = OpClass::pool;
     } else if (op == "BatchNormalization") {
       w.flops = 2 * out_numel;
@@ -122,6 +152,7 @@ std::vector<NodeWork> analyzeNodes(const ModelView& mv) {
       w.cls = OpClass::norm;
     } else if (op == "LRN") {
       w.flops = out_numel * (static_cast<double>(intAttr(n, "size", 5)) + 3);
+      w.transcendentals = out_numel;  // the power -beta of every element's scale
       w.cls = OpClass::norm;
     } else if (op == "Softmax" || op == "LogSoftmax") {
       w.flops = 5 * out_numel;
@@ -132,6 +163,13 @@ std::vector<NodeWork> analyzeNodes(const ModelView& mv) {
       w.cls = OpClass::data_movement;
     } else if (op.rfind("Reduce", 0) == 0) {
       w.flops = numel(x);
+      w.cls = OpClass::elementwise;
+    } else if (op == "Pow") {
+      // Exponents 1, 2, 3 and 0.5 are multiplications or a square root
+      // (kernels special-case them); any other exponent is a pow call.
+      w.flops = out_numel;
+      const auto e = n.input_size() > 1 ? scalarConstant(g, n.input(1)) : std::nullopt;
+      if (!(e && (*e == 1 || *e == 2 || *e == 3 || *e == 0.5))) w.transcendentals = out_numel;
       w.cls = OpClass::elementwise;
     } else if (binaryOps().count(op)) {
       w.flops = out_numel * std::max(1, n.input_size() - 1);

@@ -19,6 +19,15 @@ struct NodeWork {
   double bytes = 0;  // inputs (weights included) + outputs
   OpClass cls = OpClass::other;
   bool modelled = true;
+  // Scalar transcendental calls (pow with a general exponent) that kernels
+  // do not vectorise: LRN's x·(k + α/n·Σx²)^-β, Pow with a tensor or
+  // non-special exponent. Not part of flops.
+  double transcendentals = 0;
+  // Output windows of sliding-window per-channel ops (depthwise and grouped
+  // convolutions, pooling): each costs the profile's window_flops on top of
+  // its arithmetic (window set-up and a reduction that does not amortise
+  // over output channels as a dense convolution's does).
+  double windows = 0;
 };
 
 std::vector<NodeWork> analyzeNodes(const ModelView& mv);

@@ -8,8 +8,10 @@
 namespace onnxcut {
 namespace {
 
-// Parameters in log space: 8 class efficiencies, memory efficiency, overhead.
-constexpr int kParams = kOpClassCount + 2;
+// Parameters in log space: 8 class efficiencies, memory efficiency,
+// overhead, scalar transcendental time.
+constexpr int kParams = kOpClassCount + 4;
+constexpr int kOverhead = kOpClassCount + 1, kTranscendental = kOpClassCount + 2, kWindow = kOpClassCount + 3;
 constexpr int kSweeps = 60;
 constexpr int kLineSteps = 40;
 // Measurements below this are timer noise and are left out (ms).
@@ -19,13 +21,17 @@ struct Bounds { double lo, hi; };
 Bounds boundsOf(int i) {
   if (i < kOpClassCount) return {std::log(1e-5), 0.0};   // efficiency in (1e-5, 1]
   if (i == kOpClassCount) return {std::log(1e-4), 0.0};  // memory efficiency
-  return {std::log(1e-6), std::log(50.0)};               // overhead, ms
+  if (i == kOverhead) return {std::log(1e-6), std::log(50.0)};  // ms
+  if (i == kTranscendental) return {std::log(0.1), std::log(1000.0)};  // ns per call
+  return {std::log(0.01), std::log(1000.0)};                           // FLOPs per window
 }
 
 void applyParams(HwProfile& p, const std::array<double, kParams>& x) {
   for (int c = 0; c < kOpClassCount; ++c) p.efficiency[c] = std::exp(x[c]);
   p.memory_efficiency = std::exp(x[kOpClassCount]);
-  p.overhead_ms = std::exp(x[kOpClassCount + 1]);
+  p.overhead_ms = std::exp(x[kOverhead]);
+  p.transcendental_ns = std::exp(x[kTranscendental]);
+  p.window_flops = std::exp(x[kWindow]);
 }
 
 }  // namespace
@@ -35,11 +41,18 @@ HwProfile calibrate(const HwProfile& base, const std::vector<Measured>& data) {
   std::array<double, kParams> x{};
   for (int c = 0; c < kOpClassCount; ++c) x[c] = std::log(base.efficiency[c]);
   x[kOpClassCount] = std::log(base.memory_efficiency);
-  x[kOpClassCount + 1] = std::log(std::max(base.overhead_ms, 1e-6));
-  std::array<bool, kOpClassCount> used{};
+  x[kOverhead] = std::log(std::max(base.overhead_ms, 1e-6));
+  x[kTranscendental] = std::log(base.transcendental_ns);
+  x[kWindow] = std::log(base.window_flops);
+  std::array<bool, kParams> used{};
+  used[kOpClassCount] = used[kOverhead] = true;
   for (const auto& d : data)
     for (size_t v = 0; v < d.work.size(); ++v)
-      if (d.ms[v] >= kMinMeasuredMs) used[static_cast<int>(d.work[v].cls)] = true;
+      if (d.ms[v] >= kMinMeasuredMs) {
+        used[static_cast<int>(d.work[v].cls)] = true;
+        if (d.work[v].transcendentals > 0) used[kTranscendental] = true;
+        if (d.work[v].windows > 0) used[kWindow] = true;
+      }
   auto loss = [&](const std::array<double, kParams>& y) {
     HwProfile q = p;
     applyParams(q, y);
@@ -48,13 +61,13 @@ HwProfile calibrate(const HwProfile& base, const std::vector<Measured>& data) {
       for (size_t v = 0; v < d.work.size(); ++v) {
         if (d.ms[v] < kMinMeasuredMs) continue;
         const double r = std::log(estimateMs(q, d.work[v])) - std::log(d.ms[v]);
-        l += d.ms[v] * r * r;
+        l += std::sqrt(d.ms[v]) * r * r;
       }
     return l;
   };
   for (int sweep = 0; sweep < kSweeps; ++sweep) {
     for (int i = 0; i < kParams; ++i) {
-      if (i < kOpClassCount && !used[i]) continue;
+      if (!used[i]) continue;
       // Golden-section search on parameter i (the loss is unimodal enough
       // along one coordinate for this to settle in a few sweeps).
       const Bounds b = boundsOf(i);

@@ -1,5 +1,6 @@
 // Fits a hardware profile's efficiency parameters (per op class, memory
-// efficiency, per-node overhead) to measured per-node times, keeping its
+// efficiency, per-node overhead, scalar transcendental time) to measured
+// per-node times, keeping its
 // peak compute and bandwidth: a few measured models then predict new ones.
 #pragma once
 #include <vector>
@@ -14,9 +15,13 @@ struct Measured {
   std::vector<double> ms;  // same length
 };
 
-// Minimises sum_v ms_v * (log predicted_v - log ms_v)^2 (heavy nodes weigh
-// more; errors are relative) by coordinate descent with golden-section line
-// searches in log space. Classes no measured node uses keep their value.
+// Minimises sum_v sqrt(ms_v) * (log predicted_v - log ms_v)^2 by coordinate
+// descent with golden-section line searches in log space. Errors are
+// relative; the square-root weight lets heavy nodes count more without
+// leaving the per-node overhead to a handful of them (weighting by ms fitted
+// the overhead of 3 us that small models showed to be 1 us). Classes no
+// measured node uses keep their value, as do transcendental_ns and
+// window_flops when no measured node makes such calls or has windows.
 HwProfile calibrate(const HwProfile& base, const std::vector<Measured>& data);
 
 // Spearman rank correlation (average ranks for ties).

@@ -57,6 +57,8 @@ HwProfile parseProfile(const std::string& text, const std::string& label) {
     e.add("'overhead_ms' must be a number >= 0");
   else
     p.overhead_ms = j["overhead_ms"].get<double>();
+  if (j.contains("transcendental_ns")) p.transcendental_ns = positive(j, "transcendental_ns", e);
+  if (j.contains("window_flops")) p.window_flops = positive(j, "window_flops", e);
   if (!j.contains("efficiency") || !j["efficiency"].is_object()) {
     e.add("'efficiency' must be an object by op class");
   } else {
@@ -82,7 +84,8 @@ std::string profileJson(const HwProfile& p) {
   json j{{"name", p.name}, {"description", p.description}, {"sources", p.sources},
          {"compute_precision", p.compute_precision}, {"peak_gflops", {{p.compute_precision, p.peak_gflops}}},
          {"memory_gbps", p.memory_gbps}, {"memory_efficiency", p.memory_efficiency}, {"efficiency", eff},
-         {"overhead_ms", p.overhead_ms}};
+         {"overhead_ms", p.overhead_ms}, {"transcendental_ns", p.transcendental_ns},
+         {"window_flops", p.window_flops}};
   return j.dump(2) + "\n";
 }
 
@@ -99,9 +102,9 @@ std::string resolveProfilePath(const std::string& name_or_path) {
 }
 
 double estimateMs(const HwProfile& p, const NodeWork& w) {
-  const double compute_ms = w.flops / (p.peak_gflops * 1e9 * p.efficiency[static_cast<int>(w.cls)]) * 1e3;
+  const double compute_ms = (w.flops + w.windows * p.window_flops) / (p.peak_gflops * 1e9 * p.efficiency[static_cast<int>(w.cls)]) * 1e3;
   const double memory_ms = w.bytes / (p.memory_gbps * 1e9 * p.memory_efficiency) * 1e3;
-  return std::max(compute_ms, memory_ms) + p.overhead_ms;
+  return std::max(compute_ms, memory_ms) + w.transcendentals * p.transcendental_ns * 1e-6 + p.overhead_ms;
 }
 
 std::vector<double> estimateAll(const HwProfile& p, const std::vector<NodeWork>& w) {

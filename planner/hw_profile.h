@@ -1,7 +1,8 @@
 // Hardware profiles (profiles/*.json, schema in docs/profiles.md) and the
 // roofline estimate of a node's time on them:
-//   ms = max(flops / (peak · efficiency[class]), bytes / (bandwidth · memory_efficiency))
-//        + overhead
+//   ms = max((flops + windows · window_flops) / (peak · efficiency[class]),
+//            bytes / (bandwidth · memory_efficiency))
+//        + transcendentals · transcendental_ns + overhead
 #pragma once
 #include <array>
 #include <string>
@@ -12,6 +13,11 @@
 
 namespace onnxcut {
 
+// When a profile does not give transcendental_ns: ~50 cycles of a 2.5 GHz core.
+constexpr double kDefaultTranscendentalNs = 20;
+// When a profile does not give window_flops.
+constexpr double kDefaultWindowFlops = 16;
+
 struct HwProfile {
   std::string name, description, compute_precision;
   std::vector<std::string> sources;
@@ -20,6 +26,12 @@ struct HwProfile {
   std::array<double, kOpClassCount> efficiency{};
   double memory_efficiency = 1;
   double overhead_ms = 0;
+  // Time of one scalar (not vectorised) pow/exp-class library call, in ns:
+  // the cost the roofline misses in kernels such as LRN (docs/profiles.md).
+  double transcendental_ns = kDefaultTranscendentalNs;
+  // FLOP-equivalents charged per output window of depthwise convolutions
+  // and pooling (NodeWork::windows).
+  double window_flops = kDefaultWindowFlops;
 };
 
 // Reads a profile file; every problem (missing or mistyped field, value out

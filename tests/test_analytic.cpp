@@ -111,6 +111,69 @@ TEST(Profiles, RooflineArithmetic) {
   EXPECT_NEAR(estimateMs(p, compute), 20.0 + 0.01, 1e-9);
   NodeWork memory{1e3, 50e6, OpClass::elementwise, true};  // 50 MB at 5 GB/s = 10 ms
   EXPECT_NEAR(estimateMs(p, memory), 10.0 + 0.01, 1e-9);
+  // Scalar pow calls add to the roofline: 1e6 calls at the default 20 ns
+  // = 20 ms, on top of 1 kB at 5 GB/s = 2e-4 ms.
+  NodeWork lrn{1e3, 1e3, OpClass::norm, true, 1e6};
+  EXPECT_NEAR(estimateMs(p, lrn), 20.0 + 0.01 + 2e-4, 1e-9);
+  const HwProfile q = parseProfile(std::string(kProfile).replace(1, 0, "\"transcendental_ns\": 50, "), "t");
+  EXPECT_NEAR(estimateMs(q, lrn), 50.0 + 0.01 + 2e-4, 1e-9);
+  // Output windows: 1e5 windows at the default 16 FLOPs on top of 1 MFLOP,
+  // at 10 GFLOP/s (pool efficiency 0.1) = 0.26 ms.
+  NodeWork pool{1e6, 1e3, OpClass::pool, true, 0, 1e5};
+  EXPECT_NEAR(estimateMs(p, pool), 0.26 + 0.01, 1e-9);
+}
+
+TEST(Analytic, OutputWindowsOfDepthwiseAndPooling) {
+  // x = float[1, 4, 8, 8]; every op below writes 256 outputs except the
+  // global pool (4) and the strided pool (64).
+  const std::vector<std::pair<const char*, double>> cases = {
+      {"w = Constant <value = float[4, 1, 3, 3] {1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1, 1,1,1,1,1,1,1,1,1}> ()\n"
+       "  y = Conv <group = 4, pads = [1, 1, 1, 1]> (x, w)", 256},
+      {"w = Constant <value = float[4, 4, 1, 1] {1,1,1,1, 1,1,1,1, 1,1,1,1, 1,1,1,1}> ()\n  y = Conv (x, w)", 0},
+      {"y = MaxPool <kernel_shape = [3, 3], pads = [1, 1, 1, 1]> (x)", 256},
+      {"y = AveragePool <kernel_shape = [2, 2], strides = [2, 2]> (x)", 64},
+      {"y = GlobalAveragePool (x)", 4},
+      {"y = Relu (x)", 0}};
+  for (const auto& [body, windows] : cases) {
+    SCOPED_TRACE(body);
+    const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1, 4, 8, 8] x) => (float y) {\n  ") +
+                             body + "\n}\n";
+    onnx::ModelProto m;
+    const auto st = onnx::OnnxParser::Parse(m, text.c_str());
+    ASSERT_TRUE(st.IsOK()) << st.ErrorMessage();
+    const auto w = analyzeNodes(ModelView::fromProto(m, "<test>"));
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_DOUBLE_EQ(w[0].windows, windows);
+  }
+}
+
+TEST(Analytic, ScalarPowCallsCounted) {
+  const double n = 256;
+  const std::vector<std::pair<const char*, double>> cases = {
+      {"y = LRN <size = 3> (x)", n},
+      {"y = Pow (x, x)", n},
+      {"e = Constant <value = float {1.7}> ()\n  y = Pow (x, e)", n},
+      {"e = Constant <value = float {2}> ()\n  y = Pow (x, e)", 0},
+      {"e = Constant <value = float {0.5}> ()\n  y = Pow (x, e)", 0},
+      {"e = Constant <value = double {3}> ()\n  y = Pow (x, e)", 0},
+      {"e = Constant <value = float[8] {2, 2, 2, 2, 2, 2, 2, 2}> ()\n  y = Pow (x, e)", n},  // not a scalar: not inspected
+      {"y = Exp (x)", 0}, {"y = Sigmoid (x)", 0}, {"y = Relu (x)", 0}};
+  for (const auto& [body, calls] : cases) {
+    SCOPED_TRACE(body);
+    const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1, 4, 8, 8] x) => (float y) {\n  ") +
+                             body + "\n}\n";
+    onnx::ModelProto m;
+    const auto st = onnx::OnnxParser::Parse(m, text.c_str());
+    ASSERT_TRUE(st.IsOK()) << st.ErrorMessage();
+    const auto w = analyzeNodes(ModelView::fromProto(m, "<test>"));
+    ASSERT_EQ(w.size(), 1u);
+    EXPECT_DOUBLE_EQ(w[0].transcendentals, calls);
+  }
+  // An exponent held in an initializer counts the same way.
+  onnx::ModelProto m;
+  ASSERT_TRUE(onnx::OnnxParser::Parse(m, "<ir_version: 8, opset_import: [\"\" : 17]>\n"
+                                         "g (float[1, 4, 8, 8] x) => (float y) <float e = {2.0}> {\n  y = Pow (x, e)\n}\n").IsOK());
+  EXPECT_DOUBLE_EQ(analyzeNodes(ModelView::fromProto(m, "<test>"))[0].transcendentals, 0);
 }
 
 void expectProfileError(const std::string& text, const std::string& needle) {
@@ -129,6 +192,8 @@ TEST(Profiles, BadFilesNameTheField) {
   expectProfileError(std::string(kProfile).replace(s.find("\"conv\": 0.5"), 11, "\"conv\": 1.5"), "'conv' must be a positive number <= 1");
   expectProfileError(std::string(kProfile).replace(s.find("\"fp32\": 100"), 11, "\"fp16\": 100"), "no entry for compute_precision 'fp32'");
   expectProfileError(std::string(kProfile).replace(s.find("\"sources\": [\"made up for the test\"],"), 36, ""), "'sources' must list");
+  expectProfileError(std::string(kProfile).replace(1, 0, "\"transcendental_ns\": -1, "), "'transcendental_ns' must be a positive number");
+  expectProfileError(std::string(kProfile).replace(1, 0, "\"window_flops\": \"many\", "), "'window_flops' must be a number");
   expectProfileError(std::string(kProfile).replace(s.find("\"pool\": 0.1"), 11, "\"poool\": 0.1"), "unknown op class 'poool'");
   EXPECT_THROW(resolveProfilePath("no-such-device"), InputError);
 }

@@ -18,10 +18,13 @@ using testing::fromText;
 using testing::kDiamond;
 
 // Big convolutions and a matmul (compute-bound), a few elementwise ops and a
-// concat (memory-bound): every fitted parameter below is identifiable.
+// concat (memory-bound), a batch norm and an LRN (its pow calls), two
+// max pools of different windows: every fitted parameter below is
+// identifiable.
 constexpr const char* kMixed = R"(
 <ir_version: 8, opset_import: ["" : 13]>
-g (float[1, 64, 56, 56] x) => (float[1, 128, 56, 56] y, float[1, 64, 256] z) {
+g (float[1, 64, 56, 56] x) => (float[1, 128, 56, 56] y, float[1, 64, 256] z, float[1, 64, 56, 56] l,
+                             float[1, 64, 56, 56] p3, float[1, 64, 56, 56] p7) {
   s1 = Constant <value = int64[4] {64, 64, 3, 3}> ()
   w1 = ConstantOfShape <value = float[1] {0.1}> (s1)
   a = Conv <pads = [1, 1, 1, 1]> (x, w1)
@@ -34,6 +37,12 @@ g (float[1, 64, 56, 56] x) => (float[1, 128, 56, 56] y, float[1, 64, 256] z) {
   f = Reshape (s, fs)
   fs = Constant <value = int64[3] {1, 64, 3136}> ()
   z = MatMul (f, mw)
+  cs = Constant <value = int64[1] {64}> ()
+  c1 = ConstantOfShape <value = float[1] {1}> (cs)
+  nb = BatchNormalization (r, c1, c1, c1, c1)
+  l = LRN <size = 5> (nb)
+  p3 = MaxPool <kernel_shape = [3, 3], pads = [1, 1, 1, 1]> (x)
+  p7 = MaxPool <kernel_shape = [7, 7], pads = [3, 3, 3, 3]> (x)
 }
 )";
 
@@ -52,17 +61,26 @@ TEST(Calibrate, RecoversKnownParameters) {
   truth.efficiency = {0.4, 0.1, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1};
   truth.memory_efficiency = 0.5;
   truth.overhead_ms = 0.05;
+  truth.efficiency[static_cast<int>(OpClass::norm)] = 0.02;  // compute-bound norms
+  truth.transcendental_ns = 30;
+  truth.window_flops = 40;
   const auto work = analyzeNodes(mv);
   const Measured m{work, estimateAll(truth, work)};
   HwProfile start = truth;
   start.efficiency.fill(0.02);
   start.memory_efficiency = 0.9;
   start.overhead_ms = 1.0;
+  start.transcendental_ns = 5;
+  start.window_flops = 4;
   const HwProfile fit = calibrate(start, {m});
   EXPECT_NEAR(fit.efficiency[static_cast<int>(OpClass::conv)], 0.4, 0.4 * 0.02);
   EXPECT_NEAR(fit.efficiency[static_cast<int>(OpClass::gemm)], 0.6, 0.6 * 0.02);
   EXPECT_NEAR(fit.memory_efficiency, 0.5, 0.5 * 0.02);
   EXPECT_NEAR(fit.overhead_ms, 0.05, 0.05 * 0.05);
+  EXPECT_NEAR(fit.efficiency[static_cast<int>(OpClass::norm)], 0.02, 0.02 * 0.02);
+  EXPECT_NEAR(fit.transcendental_ns, 30, 30 * 0.02);
+  EXPECT_NEAR(fit.window_flops, 40, 40 * 0.02);
+  EXPECT_NEAR(fit.efficiency[static_cast<int>(OpClass::pool)], 0.1, 0.1 * 0.02);
   const auto pred = estimateAll(fit, work);
   for (size_t v = 0; v < pred.size(); ++v) EXPECT_NEAR(pred[v], m.ms[v], 0.02 * m.ms[v]);
 }
