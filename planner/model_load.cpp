@@ -138,7 +138,7 @@ void checkStructure(const onnx::ModelProto& m, const std::string& label) {
 }
 
 void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
-                    const std::string& label) {
+                    const std::string& label, bool skip_absent) {
   auto* g = m.mutable_graph();
   std::set<std::string> weights;
   for (const auto& i : g->initializer()) weights.insert(i.name());
@@ -185,7 +185,7 @@ void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
     }
   }
   for (const auto& s : shapes)
-    if (!used.count(s.name))
+    if (!used.count(s.name) && !skip_absent)
       errors.add("--input-shape names '" + s.name + "', which is not a graph input (inputs: " + names + ")");
   errors.throwIfAny(label);
 }

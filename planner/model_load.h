@@ -25,7 +25,7 @@ void checkHeader(const onnx::ModelProto& m, const std::string& label);
 void checkStructure(const onnx::ModelProto& m, const std::string& label);
 // Fixes unknown or symbolic dims of the real graph inputs (not initializers).
 void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
-                    const std::string& label);
+                    const std::string& label, bool skip_absent = false);
 // Clears the data of weights larger than kMaxFoldElements (shape inference
 // needs only their types and dims): the copy inference works on stays small.
 void stripLargeInitializers(onnx::ModelProto& m);

@@ -127,7 +127,7 @@ ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& labe
   checkStructure(model, label);
   v.model_ = std::make_shared<onnx::ModelProto>();
   v.model_->Swap(&model);
-  fixInputShapes(*v.model_, opt.input_shapes, label);
+  fixInputShapes(*v.model_, opt.input_shapes, label, opt.skip_absent_inputs);
   v.inferred_ = copyWithoutLargeWeights(*v.model_);
   inferShapes(*v.inferred_, label, v.warnings_);
   v.index(opt);

@@ -26,6 +26,9 @@ InputShape parseInputShape(const std::string& spec);
 
 struct LoadOptions {
   std::vector<InputShape> input_shapes;  // overrides for graph inputs
+  // Shapes naming no input of this model are skipped instead of refused
+  // (one set of --input-shape for several models).
+  bool skip_absent_inputs = false;
 };
 
 struct TensorInfo {
