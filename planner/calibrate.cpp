@@ -16,6 +16,8 @@ constexpr int kSweeps = 60;
 constexpr int kLineSteps = 40;
 // Measurements below this are timer noise and are left out (ms).
 constexpr double kMinMeasuredMs = 1e-4;
+// Node weight ms^k (docs/profiles.md: chosen by leave-one-out error).
+constexpr double kWeightExponent = 0.25;
 
 struct Bounds { double lo, hi; };
 Bounds boundsOf(int i) {
@@ -61,7 +63,7 @@ HwProfile calibrate(const HwProfile& base, const std::vector<Measured>& data) {
       for (size_t v = 0; v < d.work.size(); ++v) {
         if (d.ms[v] < kMinMeasuredMs) continue;
         const double r = std::log(estimateMs(q, d.work[v])) - std::log(d.ms[v]);
-        l += std::sqrt(d.ms[v]) * r * r;
+        l += std::pow(d.ms[v], kWeightExponent) * r * r;
       }
     return l;
   };

@@ -15,11 +15,10 @@ struct Measured {
   std::vector<double> ms;  // same length
 };
 
-// Minimises sum_v sqrt(ms_v) * (log predicted_v - log ms_v)^2 by coordinate
+// Minimises sum_v ms_v^0.25 * (log predicted_v - log ms_v)^2 by coordinate
 // descent with golden-section line searches in log space. Errors are
-// relative; the square-root weight lets heavy nodes count more without
-// leaving the per-node overhead to a handful of them (weighting by ms fitted
-// the overhead of 3 us that small models showed to be 1 us). Classes no
+// relative; the weight lets heavy nodes count more without leaving the
+// per-node overhead to a handful of them (docs/profiles.md). Classes no
 // measured node uses keep their value, as do transcendental_ns and
 // window_flops when no measured node makes such calls or has windows.
 HwProfile calibrate(const HwProfile& base, const std::vector<Measured>& data);
