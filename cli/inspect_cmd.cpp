@@ -75,7 +75,8 @@ nlohmann::json inspectJson(const ModelView& mv, const std::vector<Bottleneck>& b
     nlohmann::json e{{"node", n.key}, {"op", n.op_type},
                      {"output_bytes", known ? nlohmann::json(out) : nlohmann::json(nullptr)},
                      {"flops", pn.work[v].flops}, {"bytes", pn.work[v].bytes},
-                     {"op_class", toString(pn.work[v].cls)}, {"modelled", pn.work[v].modelled}};
+                     {"op_class", toString(pn.work[v].cls)}, {"modelled", pn.work[v].modelled},
+                     {"windows", pn.work[v].windows}, {"transcendentals", pn.work[v].transcendentals}};
     if (!pn.device_ms.empty()) e["device_ms"] = pn.device_ms[v];
     j["per_node"].push_back(e);
   }
