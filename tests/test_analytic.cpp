@@ -18,6 +18,15 @@ std::vector<NodeWork> work(const char* text) {
   return analyzeNodes(ModelView::fromProto(m, "<test>"));
 }
 
+// The work of the one node of a graph whose body computes y from
+// x = float[1, 4, 8, 8] (opset 17).
+NodeWork workOfBody(const std::string& body) {
+  const std::string text = "<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1, 4, 8, 8] x) => (float y) {\n  " + body + "\n}\n";
+  const auto w = work(text.c_str());
+  EXPECT_EQ(w.size(), 1u);
+  return w.empty() ? NodeWork{} : w[0];
+}
+
 TEST(Analytic, ConvolutionsHandComputed) {
   const auto w = work(R"(
 <ir_version: 8, opset_import: ["" : 13]>
@@ -136,14 +145,8 @@ TEST(Analytic, OutputWindowsOfDepthwiseAndPooling) {
       {"y = Relu (x)", 0}};
   for (const auto& [body, windows] : cases) {
     SCOPED_TRACE(body);
-    const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1, 4, 8, 8] x) => (float y) {\n  ") +
-                             body + "\n}\n";
-    onnx::ModelProto m;
-    const auto st = onnx::OnnxParser::Parse(m, text.c_str());
-    ASSERT_TRUE(st.IsOK()) << st.ErrorMessage();
-    const auto w = analyzeNodes(ModelView::fromProto(m, "<test>"));
-    ASSERT_EQ(w.size(), 1u);
-    EXPECT_DOUBLE_EQ(w[0].windows, windows);
+    const NodeWork w0 = workOfBody(body);
+    EXPECT_DOUBLE_EQ(w0.windows, windows);
   }
 }
 
@@ -160,20 +163,14 @@ TEST(Analytic, ScalarPowCallsCounted) {
       {"y = Exp (x)", 0}, {"y = Sigmoid (x)", 0}, {"y = Relu (x)", 0}};
   for (const auto& [body, calls] : cases) {
     SCOPED_TRACE(body);
-    const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1, 4, 8, 8] x) => (float y) {\n  ") +
-                             body + "\n}\n";
-    onnx::ModelProto m;
-    const auto st = onnx::OnnxParser::Parse(m, text.c_str());
-    ASSERT_TRUE(st.IsOK()) << st.ErrorMessage();
-    const auto w = analyzeNodes(ModelView::fromProto(m, "<test>"));
-    ASSERT_EQ(w.size(), 1u);
-    EXPECT_DOUBLE_EQ(w[0].transcendentals, calls);
+    const NodeWork w0 = workOfBody(body);
+    EXPECT_DOUBLE_EQ(w0.transcendentals, calls);
   }
   // An exponent held in an initializer counts the same way.
-  onnx::ModelProto m;
-  ASSERT_TRUE(onnx::OnnxParser::Parse(m, "<ir_version: 8, opset_import: [\"\" : 17]>\n"
-                                         "g (float[1, 4, 8, 8] x) => (float y) <float e = {2.0}> {\n  y = Pow (x, e)\n}\n").IsOK());
-  EXPECT_DOUBLE_EQ(analyzeNodes(ModelView::fromProto(m, "<test>"))[0].transcendentals, 0);
+  const auto w = work("<ir_version: 8, opset_import: [\"\" : 17]>\n"
+                      "g (float[1, 4, 8, 8] x) => (float y) <float e = {2.0}> {\n  y = Pow (x, e)\n}\n");
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_DOUBLE_EQ(w[0].transcendentals, 0);
 }
 
 void expectProfileError(const std::string& text, const std::string& needle) {
@@ -269,16 +266,10 @@ TEST(Analytic, EveryModelledOpHandComputed) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.body);
-    const std::string text = std::string("<ir_version: 8, opset_import: [\"\" : 17]>\ng (float[1, 4, 8, 8] x) => (float y) {\n  ") +
-                             c.body + "\n}\n";
-    onnx::ModelProto m;
-    const auto st = onnx::OnnxParser::Parse(m, text.c_str());
-    ASSERT_TRUE(st.IsOK()) << st.ErrorMessage();
-    const auto w = analyzeNodes(ModelView::fromProto(m, "<test>"));
-    ASSERT_EQ(w.size(), 1u);
-    EXPECT_DOUBLE_EQ(w[0].flops, c.flops);
-    EXPECT_EQ(w[0].cls, c.cls);
-    EXPECT_TRUE(w[0].modelled);
+    const NodeWork w0 = workOfBody(c.body);
+    EXPECT_DOUBLE_EQ(w0.flops, c.flops);
+    EXPECT_EQ(w0.cls, c.cls);
+    EXPECT_TRUE(w0.modelled);
   }
 }
 
