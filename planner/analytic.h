@@ -23,7 +23,7 @@ struct NodeWork {
   // do not vectorise: LRN's x·(k + α/n·Σx²)^-β, Pow with a tensor or
   // non-special exponent. Not part of flops.
   double transcendentals = 0;
-  // Output windows of sliding-window per-channel ops (depthwise and grouped
+  // Output windows of sliding-window per-channel ops (depthwise
   // convolutions, pooling): each costs the profile's window_flops on top of
   // its arithmetic (window set-up and a reduction that does not amortise
   // over output channels as a dense convolution's does).

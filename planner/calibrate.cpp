@@ -9,7 +9,7 @@ namespace onnxcut {
 namespace {
 
 // Parameters in log space: 8 class efficiencies, memory efficiency,
-// overhead, scalar transcendental time.
+// overhead, scalar transcendental time, FLOP-equivalents per window.
 constexpr int kParams = kOpClassCount + 4;
 constexpr int kOverhead = kOpClassCount + 1, kTranscendental = kOpClassCount + 2, kWindow = kOpClassCount + 3;
 constexpr int kSweeps = 60;
@@ -24,7 +24,7 @@ Bounds boundsOf(int i) {
   if (i < kOpClassCount) return {std::log(1e-5), 0.0};   // efficiency in (1e-5, 1]
   if (i == kOpClassCount) return {std::log(1e-4), 0.0};  // memory efficiency
   if (i == kOverhead) return {std::log(1e-6), std::log(50.0)};  // ms
-  if (i == kTranscendental) return {std::log(0.1), std::log(1000.0)};  // ns per call
+  if (i == kTranscendental) return {std::log(1e-4), std::log(1e4)};  // ns per call (GPUs ~1e-3)
   return {std::log(0.01), std::log(1000.0)};                           // FLOPs per window
 }
 
