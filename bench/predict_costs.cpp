@@ -1,4 +1,5 @@
-// Issue 6 figures: a profile's predictions against measured per-node times.
+// Diagnosis for issue 6: a profile's predictions against measured per-node
+// times, per model and (--by-op) per op type.
 //   predict_costs PROFILE.json MODEL COSTS.csv [NAME=DIMS] [MODEL COSTS.csv [NAME=DIMS]]...
 // Prints per model: measured and predicted totals, error, Spearman rank
 // correlation of the per-node times.

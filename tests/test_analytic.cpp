@@ -7,16 +7,12 @@
 #include "analytic.h"
 #include "errors.h"
 #include "hw_profile.h"
+#include "test_util.h"
 
 namespace onnxcut {
 namespace {
 
-std::vector<NodeWork> work(const char* text) {
-  onnx::ModelProto m;
-  const auto st = onnx::OnnxParser::Parse(m, text);
-  EXPECT_TRUE(st.IsOK()) << st.ErrorMessage();
-  return analyzeNodes(ModelView::fromProto(m, "<test>"));
-}
+std::vector<NodeWork> work(const char* text) { return analyzeNodes(testing::fromText(text)); }
 
 // The work of the one node of a graph whose body computes y from
 // x = float[1, 4, 8, 8] (opset 17).
