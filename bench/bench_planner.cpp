@@ -71,7 +71,7 @@ void BM_ResNet50FullThroughputTable(benchmark::State& state) {
   const PlanGraph g = mv.planGraph();
   const NodeCosts costs = sizeCosts(mv);
   PlanOptions opt;
-  opt.objectives = {"throughput"};
+  opt.objectives = {Objective::throughput};
   opt.loads = {1, 2, 4};
   opt.precisions = {Precision::fp32, Precision::fp16, Precision::int8};
   opt.rtt_ms = 20;

@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
       }
     }
   PlanOptions opt;
-  opt.objectives = {"throughput"};
+  opt.objectives = {Objective::throughput};
   opt.loads = {1, 2, 4};
   opt.precisions = {Precision::fp32, Precision::fp16, Precision::int8};
   opt.rtt_ms = 20;

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "errors.h"
+#include "flags.h"
 
 int main(int argc, char** argv) {
   using namespace onnxcut::cli;
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
   try {
     return run();
   } catch (const onnxcut::InputError& e) {
-    fmt::print(stderr, "onnxcut: error: {}\n", e.what());
+    fmt::print(stderr, "onnxcut: error: {}\n", e.message(flagName));
     return kExitBadInput;
   } catch (const std::exception& e) {
     fmt::print(stderr, "onnxcut: internal error (please report): {}\n", e.what());

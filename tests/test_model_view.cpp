@@ -43,7 +43,7 @@ TEST(ModelView, DiamondProducersConsumersAndSizes) {
   EXPECT_TRUE(tensor(mv, "y").is_graph_output);
   EXPECT_EQ(mv.nodes()[3].inputs.size(), 2u);  // merge
   // Unnamed nodes are keyed by their first output.
-  EXPECT_EQ(mv.nodeKeys(), (std::vector<std::string>{"a", "b", "c", "y"}));
+  EXPECT_EQ(mv.nodeKeys().names(), (std::vector<std::string>{"a", "b", "c", "y"}));
   // b and c are parallel: only x, a and y lie on every path.
   EXPECT_EQ(bottleneckNames(mv), (std::vector<std::string>{"x", "a", "y"}));
 }
@@ -121,7 +121,7 @@ g (float[1, 8] x) => (float[1, 4] y) {
   ASSERT_EQ(mv.nodes().size(), 4u);
   EXPECT_EQ(mv.nodes()[0].outputs.size(), 2u);
   // A name used twice is no key: the first output names the node instead.
-  EXPECT_EQ(mv.nodeKeys(), (std::vector<std::string>{"p", "pr", "solo", "y"}));
+  EXPECT_EQ(mv.nodeKeys().names(), (std::vector<std::string>{"p", "pr", "solo", "y"}));
   EXPECT_EQ(tensor(mv, "q").bytes, 16);
 }
 

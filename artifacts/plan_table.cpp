@@ -1,0 +1,99 @@
+#include "plan_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+namespace onnxcut {
+namespace {
+
+using nlohmann::json;
+
+json tensorEntry(const TensorInfo& t) {
+  return {{"name", t.name},
+          {"shape", t.shape ? json(*t.shape) : json(nullptr)},
+          {"dtype", dtypeName(t.elem_type)}};
+}
+
+// Every number in a plan table is finite (plan-table.md): a plan with no
+// work at all would have infinite throughput; it is capped.
+constexpr double kMaxFps = 1e9;
+double finite(double fps) { return std::isfinite(fps) ? std::min(fps, kMaxFps) : kMaxFps; }
+
+}  // namespace
+
+json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& opt,
+                   const TableContext& ctx) {
+  json j;
+  j["format"] = "onnxcut.plan-table";
+  j["version"] = 1;
+  json model{{"file", std::filesystem::path(ctx.model_path).filename().string()},
+             {"sha256", ctx.model_sha256},
+             {"nodes", mv.nodes().size()},
+             {"inputs", json::array()},
+             {"outputs", json::array()}};
+  for (int t : mv.graphInputs()) model["inputs"].push_back(tensorEntry(mv.tensors()[t]));
+  for (int t : mv.graphOutputs()) model["outputs"].push_back(tensorEntry(mv.tensors()[t]));
+  j["model"] = model;
+  j["costs"] = {{"device", ctx.device_costs}, {"cloud", ctx.cloud_costs}};
+  j["network"] = {{"rtt_ms", opt.rtt_ms},
+                  {"down_mbps", opt.down_mbps ? json(*opt.down_mbps) : json(nullptr)},
+                  {"min_mbps", opt.min_mbps},
+                  {"max_mbps", opt.max_mbps}};
+  j["plans"] = json::array();
+  for (const auto& p : set.plans) {
+    json plan{{"id", p.id}, {"precision", toString(p.precision)}};
+    json nodes = json::array();
+    for (size_t v = 0; v < p.device.size(); ++v)
+      if (p.device[v]) nodes.push_back(mv.nodes()[v].key);
+    plan["device_nodes"] = nodes;
+    json cut = json::array();
+    for (int t : p.cut) {
+      json e = tensorEntry(mv.tensors()[t]);
+      cut.push_back({{"tensor", e["name"]}, {"shape", e["shape"]}, {"dtype", e["dtype"]}});
+    }
+    plan["cut"] = cut;
+    plan["device_ms"] = p.figures.device_ms;
+    plan["cloud_ms"] = p.figures.cloud_ms;
+    plan["up_bytes_fp32"] = p.figures.up_bytes_fp32;
+    plan["up_bytes"] = p.figures.up_bytes;
+    plan["down_bytes"] = p.figures.down_bytes;
+    const auto files = ctx.files.find(p.id);
+    auto path = [](const std::string& f) { return f.empty() ? json(nullptr) : json(f); };
+    plan["head"] = files == ctx.files.end() ? json(nullptr) : path(files->second.head);
+    plan["tail"] = files == ctx.files.end() ? json(nullptr) : path(files->second.tail);
+    j["plans"].push_back(plan);
+  }
+  auto tableJson = [&](const PlannedTable& t) {
+    json bands = json::array();
+    for (const auto& b : t.bands) {
+      json band{{"min_mbps", b.min_mbps},
+                {"max_mbps", b.max_mbps},
+                {"plan", b.plan},
+                {"latency_ms_at_min", b.latency_ms_at_min},
+                {"latency_ms_at_max", b.latency_ms_at_max},
+                {"throughput_fps", finite(b.throughput_fps)},
+                {"throughput_fps_at_max", finite(b.throughput_fps_at_max)}};
+      if (t.objective == Objective::throughput) {
+        band["bound_fps"] = finite(b.bound_fps);
+        band["proven_ratio"] = b.proven_ratio;
+      }
+      bands.push_back(band);
+    }
+    return json{{"objective", toString(t.objective)},
+                {"method", t.method},
+                {"server_load", t.load},
+                {"precision", toString(t.precision)},
+                {"bands", bands}};
+  };
+  j["tables"] = json::array();
+  for (const auto& t : set.tables) j["tables"].push_back(tableJson(t));
+  json chain = json::array();
+  for (const auto& t : set.baselines.chain_only) chain.push_back(tableJson(t));
+  j["baselines"] = {{"device_only", set.baselines.device_only},
+                    {"cloud_only", set.baselines.cloud_only},
+                    {"chain_only", chain}};
+  return j;
+}
+
+}  // namespace onnxcut

@@ -1,0 +1,25 @@
+#include "files.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "errors.h"
+
+namespace onnxcut {
+
+std::string readWholeFile(const std::string& path, const std::string& what) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError(path + ": cannot open " + what);
+  std::ostringstream buf;
+  buf << f.rdbuf();
+  return buf.str();
+}
+
+std::string trim(const std::string& s) {
+  const auto a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  const auto b = s.find_last_not_of(" \t");
+  return s.substr(a, b - a + 1);
+}
+
+}  // namespace onnxcut

@@ -1,0 +1,13 @@
+// Small text and file helpers shared by every parser.
+#pragma once
+#include <string>
+
+namespace onnxcut {
+
+// The whole file; throws InputError "<path>: cannot open <what>".
+std::string readWholeFile(const std::string& path, const std::string& what);
+
+// Strips spaces and tabs at both ends.
+std::string trim(const std::string& s);
+
+}  // namespace onnxcut

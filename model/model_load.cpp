@@ -1,0 +1,296 @@
+#include "model_load.h"
+
+#include <onnx/defs/parser.h>
+#include <onnx/defs/schema.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+
+#include "const_fold.h"
+#include "errors.h"
+#include "sha256.h"
+
+namespace onnxcut {
+namespace {
+
+// Outer-scope names used inside a sub-graph (nested ones included).
+void collectOuterReads(const onnx::GraphProto& g, std::set<std::string>& outer) {
+  std::set<std::string> local;
+  for (const auto& i : g.input()) local.insert(i.name());
+  for (const auto& i : g.initializer()) local.insert(i.name());
+  for (const auto& n : g.node()) {
+    for (const auto& name : nodeReads(n))
+      if (!name.empty() && !local.count(name)) outer.insert(name);
+    for (const auto& o : n.output()) local.insert(o);
+  }
+  for (const auto& o : g.output())
+    if (!local.count(o.name())) outer.insert(o.name());
+}
+
+std::string dimsToString(const std::vector<int64_t>& d) {
+  std::string s;
+  for (size_t i = 0; i < d.size(); ++i) s += (i ? "x" : "") + std::to_string(d[i]);
+  return s;
+}
+
+}  // namespace
+
+std::string describeNode(const onnx::NodeProto& n, int index) {
+  std::string who = !n.name().empty() ? "'" + n.name() + "'"
+                    : n.output_size() > 0 ? "producing '" + n.output(0) + "'"
+                                          : "#" + std::to_string(index);
+  return "node " + who + " (" + n.op_type() + ")";
+}
+
+std::vector<std::string> nodeReads(const onnx::NodeProto& n) {
+  std::vector<std::string> reads(n.input().begin(), n.input().end());
+  std::set<std::string> outer;
+  for (const auto& a : n.attribute()) {
+    if (a.has_g()) collectOuterReads(a.g(), outer);
+    for (const auto& g : a.graphs()) collectOuterReads(g, outer);
+  }
+  reads.insert(reads.end(), outer.begin(), outer.end());
+  return reads;
+}
+
+namespace {
+
+// Hands the file to the parser chunk by chunk and hashes every byte on the
+// way: the model's identity costs no second read of a large file.
+class HashingBuf : public std::streambuf {
+ public:
+  explicit HashingBuf(std::streambuf* src) : src_(src) {}
+  std::string hex() {
+    while (underflow() != traits_type::eof()) setg(buf_, buf_ + (egptr() - eback()), egptr());
+    return sha_.hex();
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    const std::streamsize n = src_->sgetn(buf_, sizeof buf_);
+    if (n <= 0) return traits_type::eof();
+    sha_.update(buf_, static_cast<size_t>(n));
+    setg(buf_, buf_, buf_ + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::streambuf* src_;
+  Sha256 sha_;
+  char buf_[1 << 16];
+};
+
+}  // namespace
+
+std::string readModelFile(const std::string& path, onnx::ModelProto& out) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError(path + ": cannot read it: it is a directory, not an ONNX file");
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError(path + ": cannot open the file (missing or unreadable)");
+  if (f.peek() == std::ifstream::traits_type::eof()) {
+    if (f.bad()) throw InputError(path + ": cannot read the file");
+    throw InputError(path + ": the file is empty, not an ONNX model");
+  }
+  auto hashing = std::make_unique<HashingBuf>(f.rdbuf());
+  std::istream in(hashing.get());
+  if (path.size() > 8 && path.ends_with(".onnxtxt")) {  // ONNX text format
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    const auto status = onnx::OnnxParser::Parse(out, buf.str().c_str());
+    if (!status.IsOK()) throw InputError(path + ": not valid ONNX text: " + status.ErrorMessage());
+    return hashing->hex();
+  }
+  // Parsed straight from the stream: a large model is held once, not twice.
+  if (!out.ParseFromIstream(&in))
+    throw InputError(path + ": not a valid ONNX protobuf (corrupt or truncated file)");
+  return hashing->hex();
+}
+
+void checkHeader(const onnx::ModelProto& m, const std::string& label) {
+  if (!m.has_ir_version() || m.ir_version() <= 0)
+    throw InputError(label + ": not an ONNX model (no IR version; corrupt file?)");
+  if (m.ir_version() > kMaxIrVersion)
+    throw InputError(label + ": IR version " + std::to_string(m.ir_version()) +
+                     " is newer than this build supports (ONNX 1.12: IR <= " +
+                     std::to_string(kMaxIrVersion) + ")");
+  if (m.opset_import_size() == 0 || m.ir_version() < kMinIrVersion)
+    throw InputError(label + ": the model declares no opset_import (IR version " +
+                     std::to_string(m.ir_version()) +
+                     "); models older than IR 3 are not supported, re-export it");
+  for (const auto& o : m.opset_import()) {
+    if ((o.domain().empty() || o.domain() == "ai.onnx") && o.version() > kMaxOpset)
+      throw InputError(label + ": opset " + std::to_string(o.version()) +
+                       " is newer than this build supports (ONNX 1.12: opset <= " +
+                       std::to_string(kMaxOpset) + ")");
+  }
+  if (!m.has_graph() || m.graph().node_size() == 0)
+    throw InputError(label + ": the model has no graph nodes");
+  if (m.graph().output_size() == 0) throw InputError(label + ": the graph has no outputs");
+}
+
+void checkStructure(const onnx::ModelProto& m, const std::string& label) {
+  const auto& g = m.graph();
+  ErrorList errors;
+  std::map<std::string, std::string> made_by;  // tensor -> who produces it
+  for (const auto& i : g.initializer()) made_by.emplace(i.name(), "an initializer");
+  for (const auto& i : g.input())
+    if (!made_by.count(i.name())) made_by.emplace(i.name(), "a graph input");
+  std::map<std::string, int> later;  // producer index of every node output
+  for (int k = 0; k < g.node_size(); ++k)
+    for (const auto& o : g.node(k).output())
+      if (!o.empty()) later.emplace(o, k);
+
+  for (int k = 0; k < g.node_size(); ++k) {
+    const auto& n = g.node(k);
+    for (const auto& name : nodeReads(n)) {
+      if (name.empty() || made_by.count(name)) continue;
+      auto it = later.find(name);
+      if (it != later.end())
+        errors.add(describeNode(n, k) + " reads tensor '" + name + "' before " +
+                   describeNode(g.node(it->second), it->second) +
+                   " produces it: the nodes are not in topological order, or the graph has a cycle");
+      else
+        errors.add(describeNode(n, k) + " reads tensor '" + name +
+                   "', which no node, initializer or graph input produces");
+    }
+    for (const auto& o : n.output()) {
+      if (o.empty()) continue;
+      auto [it, fresh] = made_by.emplace(o, describeNode(n, k));
+      if (!fresh) errors.add("tensor '" + o + "' is produced twice: by " + it->second + " and by " + describeNode(n, k));
+    }
+  }
+  for (const auto& o : g.output())
+    if (!made_by.count(o.name())) errors.add("graph output '" + o.name() + "' is never produced");
+  errors.throwIfAny(label);
+}
+
+void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
+                    const std::string& label, bool skip_absent) {
+  auto* g = m.mutable_graph();
+  std::set<std::string> weights;
+  for (const auto& i : g->initializer()) weights.insert(i.name());
+  ErrorList errors;
+  std::set<std::string> used;
+  std::string names;
+  for (auto& in : *g->mutable_input()) {
+    if (weights.count(in.name())) continue;
+    names += (names.empty() ? "" : ", ") + in.name();
+    const InputShape* user = nullptr;
+    for (const auto& s : shapes)
+      if (s.name == in.name()) user = &s;
+    if (user) used.insert(user->name);
+    if (!in.type().has_tensor_type()) {
+      if (user) errors.add(optionRef("input_shapes") + " " + user->name + ": the input is not a tensor");
+      continue;
+    }
+    auto* tt = in.mutable_type()->mutable_tensor_type();
+    if (!tt->has_shape()) {
+      if (!user) continue;  // unknown rank: sizes stay unknown (warned later)
+      for (size_t i = 0; i < user->dims.size(); ++i) tt->mutable_shape()->add_dim();
+    }
+    auto* shape = tt->mutable_shape();
+    if (user && static_cast<size_t>(shape->dim_size()) != user->dims.size()) {
+      errors.add(optionRef("input_shapes") + " " + user->name + "=" + dimsToString(user->dims) + " has rank " +
+                 std::to_string(user->dims.size()) + ", but input '" + in.name() + "' has rank " +
+                 std::to_string(shape->dim_size()));
+      continue;
+    }
+    for (int d = 0; d < shape->dim_size(); ++d) {
+      auto* dim = shape->mutable_dim(d);
+      const bool fixed = dim->has_dim_value() && dim->dim_value() > 0;
+      if (user) {
+        if (fixed && dim->dim_value() != user->dims[d]) {
+          errors.add(optionRef("input_shapes") + " " + user->name + ": axis " + std::to_string(d) + " of input '" +
+                     in.name() + "' is fixed at " + std::to_string(dim->dim_value()) + ", not " +
+                     std::to_string(user->dims[d]));
+          continue;
+        }
+        dim->set_dim_value(user->dims[d]);
+      } else if (!fixed) {
+        dim->set_dim_value(1);  // cost-model.md: unknown or symbolic dims default to 1
+      }
+    }
+  }
+  for (const auto& s : shapes)
+    if (!used.count(s.name) && !skip_absent)
+      errors.add(optionRef("input_shapes") + " names '" + s.name + "', which is not a graph input (inputs: " + names + ")");
+  errors.throwIfAny(label);
+}
+
+namespace {
+
+void inferOnce(onnx::ModelProto& m, const std::string& label) {
+  auto* g = m.mutable_graph();
+  g->clear_value_info();
+  for (auto& o : *g->mutable_output())
+    if (o.type().has_tensor_type()) o.mutable_type()->mutable_tensor_type()->clear_shape();
+  // Non-strict: an op without inference (custom domains) leaves its outputs
+  // unknown, which the planner then refuses to cut, rather than failing.
+  onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0,
+                                      /*enable_data_propagation=*/true);
+  try {
+    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    throw InputError(label + ": shape inference failed: " + e.what());
+  }
+}
+
+// Each round of folding can make more shapes static (a Reshape whose target
+// was computed through a Cast), which can make more Shape nodes foldable.
+constexpr int kMaxFoldRounds = 16;
+
+}  // namespace
+
+void stripLargeInitializers(onnx::ModelProto& m) {
+  for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+    int64_t n = 1;
+    for (auto d : t.dims()) n *= d;
+    if (n <= kMaxFoldElements) continue;
+    // Types and dims are all inference needs of a weight.
+    t.clear_raw_data(); t.clear_float_data(); t.clear_int32_data(); t.clear_int64_data();
+    t.clear_double_data(); t.clear_uint64_data(); t.clear_string_data();
+  }
+  for (auto& n : *m.mutable_graph()->mutable_node())
+    for (auto& a : *n.mutable_attribute())
+      if (n.op_type() == "Constant" && a.has_t()) {
+        int64_t k = 1;
+        for (auto d : a.t().dims()) k *= d;
+        if (k > kMaxFoldElements) { a.mutable_t()->clear_raw_data(); a.mutable_t()->clear_float_data(); }
+      }
+}
+
+void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings) {
+  onnx::ModelProto work = m;
+  inferOnce(work, label);
+  for (int round = 0; round < kMaxFoldRounds; ++round) {
+    if (foldShapeArithmetic(work) == 0) break;
+    inferOnce(work, label);
+  }
+  (void)warnings;
+  // Keep m's nodes (codegen and the node index need them); take the types,
+  // including those of the constants folding turned into initializers.
+  auto* g = m.mutable_graph();
+  *g->mutable_value_info() = work.graph().value_info();
+  *g->mutable_output() = work.graph().output();
+  std::set<std::string> original;
+  for (const auto& i : m.graph().initializer()) original.insert(i.name());
+  for (const auto& i : work.graph().initializer()) {
+    if (original.count(i.name())) continue;
+    auto* vi = g->add_value_info();
+    vi->set_name(i.name());
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(i.data_type());
+    auto* shape = tt->mutable_shape();
+    for (auto d : i.dims()) shape->add_dim()->set_dim_value(d);
+  }
+}
+
+}  // namespace onnxcut

@@ -1,0 +1,40 @@
+// Loading and checking an ONNX file before it is indexed: the file itself,
+// its header (IR version, opsets), its structure (every tensor produced once,
+// before it is read), fixing input dims, and shape inference.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "model_view.h"
+
+namespace onnx {
+class ModelProto;
+class NodeProto;
+}  // namespace onnx
+
+namespace onnxcut {
+
+// The newest IR version and default-domain opset that ONNX 1.12 supports.
+constexpr int64_t kMaxIrVersion = 8;
+constexpr int64_t kMaxOpset = 17;
+// Opset imports arrived with IR version 3.
+constexpr int64_t kMinIrVersion = 3;
+
+// Returns the SHA-256 of the file's bytes (hashed while they are parsed).
+std::string readModelFile(const std::string& path, onnx::ModelProto& out);
+void checkHeader(const onnx::ModelProto& m, const std::string& label);
+void checkStructure(const onnx::ModelProto& m, const std::string& label);
+// Fixes unknown or symbolic dims of the real graph inputs (not initializers).
+void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
+                    const std::string& label, bool skip_absent = false);
+// Clears the data of weights larger than kMaxFoldElements (shape inference
+// needs only their types and dims): the copy inference works on stays small.
+void stripLargeInitializers(onnx::ModelProto& m);
+// Shape inference with data propagation; symbolic dims elsewhere are cleared
+// first so that only what follows from the fixed inputs remains.
+void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings);
+// Names a node reads: its inputs, then outer-scope names its sub-graphs use.
+std::vector<std::string> nodeReads(const onnx::NodeProto& n);
+std::string describeNode(const onnx::NodeProto& n, int index);
+
+}  // namespace onnxcut

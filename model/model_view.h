@@ -1,0 +1,118 @@
+// A read-only index over an ONNX model, following ../shared/spec/cost-model.md:
+// planning nodes vs constants, node keys, data tensors with sizes, producers
+// and consumers. Every later stage reads models through it.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plan_graph.h"
+
+namespace onnx {
+class ModelProto;
+}
+
+namespace onnxcut {
+
+struct InputShape {
+  std::string name;
+  std::vector<int64_t> dims;
+};
+// Parses NAME=1x3x224x224; throws InputError.
+InputShape parseInputShape(const std::string& spec);
+
+struct LoadOptions {
+  std::vector<InputShape> input_shapes;  // overrides for graph inputs
+  // Shapes naming no input of this model are skipped instead of refused
+  // (one set of --input-shape for several models).
+  bool skip_absent_inputs = false;
+};
+
+struct TensorInfo {
+  std::string name;
+  int32_t elem_type = 0;                      // onnx::TensorProto_DataType
+  std::optional<std::vector<int64_t>> shape;  // fully static shape, if known
+  std::optional<int64_t> bytes;               // numel x element size, if known
+  int producer = -1;                          // planning node, -1 for a graph input
+  std::vector<int> consumers;                 // planning nodes, ascending
+  bool is_graph_input = false;
+  bool is_graph_output = false;
+};
+
+struct NodeInfo {
+  std::string key;      // name if unique and non-empty, else first output
+  std::string op_type;
+  std::string domain;
+  int proto_index = 0;  // position in graph().node()
+  std::vector<int> inputs;   // data tensors read (incl. by sub-graphs)
+  std::vector<int> outputs;  // data tensors produced
+};
+
+class ModelView {
+ public:
+  // Throws InputError naming the file and the offending node or tensor.
+  static ModelView load(const std::string& path, const LoadOptions& opt = {});
+  // `label` names the model in messages (a file name, "<test>").
+  static ModelView fromProto(const onnx::ModelProto& model, const std::string& label,
+                             const LoadOptions& opt = {});
+  // The same, taking ownership (no copy of the weights).
+  static ModelView fromProto(onnx::ModelProto&& model, const std::string& label,
+                             const LoadOptions& opt = {});
+
+  // The model as loaded, with its input dims fixed (what codegen rewrites).
+  const onnx::ModelProto& model() const { return *model_; }
+  // The same after shape inference (value_info filled in), with the data
+  // of large weights cleared: use it for types, model() for contents.
+  const onnx::ModelProto& inferred() const { return *inferred_; }
+  const std::string& label() const { return label_; }
+
+  const std::vector<NodeInfo>& nodes() const { return nodes_; }
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const std::vector<int>& graphInputs() const { return inputs_; }    // tensor indices
+  const std::vector<int>& graphOutputs() const { return outputs_; }  // tensor indices
+  // Proto indices of the constant nodes (initializer-only computations).
+  const std::vector<int>& constantNodes() const { return constant_nodes_; }
+  int totalNodes() const;
+  std::map<std::string, int> opHistogram() const;  // all nodes
+  // Tensors a plan would need to send or return whose size is unknown.
+  std::vector<int> unknownSizeTensors() const;
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // Static shape and element type of any tensor, constants included
+  // (weights, generated weights); nullopt when unknown.
+  std::optional<std::vector<int64_t>> shapeOf(const std::string& name) const;
+  int32_t elemTypeOf(const std::string& name) const;
+
+  std::optional<int> findNode(const std::string& key) const;
+  std::optional<int> findTensor(const std::string& name) const;
+  const NodeKeys& nodeKeys() const { return keys_; }
+  // SHA-256 of the model file as read by load() (empty from fromProto).
+  const std::string& sha256() const { return sha256_; }
+
+  // What the solvers see; tensor indices equal those of tensors().
+  PlanGraph planGraph() const;
+
+ private:
+  ModelView() = default;
+  void index(const LoadOptions& opt);
+
+  std::shared_ptr<onnx::ModelProto> model_, inferred_;
+  std::string label_;
+  std::vector<NodeInfo> nodes_;
+  std::vector<TensorInfo> tensors_;
+  std::vector<int> inputs_, outputs_, constant_nodes_;
+  std::vector<std::string> warnings_;
+  std::map<std::string, int> tensor_index_;
+  NodeKeys keys_;
+  std::string sha256_;
+};
+
+// Element size in bytes of an ONNX data type; 0 when not fixed (strings).
+int elementSize(int32_t elem_type);
+// "float32", "int64", ... as in plan tables.
+std::string dtypeName(int32_t elem_type);
+
+}  // namespace onnxcut

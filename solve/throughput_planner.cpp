@@ -1,0 +1,336 @@
+// Throughput planning (DADS "DNN Surgery Heavy", Hu et al. INFOCOM 2019).
+//
+// Lower bound: for λ on the simplex over the four stages,
+//   L(λ) = min_P Σ λ_i T_i(P) <= min_P max_i T_i(P) = OPT,
+// and L(λ) is one exact min cut with stage weights λ. The search maximises
+// L by multiplicative weights (stages that bottleneck the current plan gain
+// weight), keeping the best bound and every plan the cuts return.
+// Primal: the best of those plans and of the latency-optimal plans, then
+// greedy single-node moves along the cut while the bottleneck drops.
+#include "throughput_planner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <functional>
+#include <map>
+
+#include "min_cut.h"
+#include "pins.h"
+#include "plan_enumeration.h"
+
+namespace onnxcut {
+namespace {
+
+// Search effort per bandwidth point. 24 weightings reach within a few % of
+// the best bound on the shared models; more buys little (docs/throughput.md).
+constexpr int kDualIterations = 24;
+constexpr double kStepSize = 1.0;
+// Local search stops after this many full passes without gain, or this many.
+constexpr int kMaxLocalPasses = 16;
+// Bound slack for the min cut's integer rounding (2^-48 of the total).
+constexpr double kBoundSlack = 1e-9;
+constexpr int kGridPerDecade = 5;
+
+StageTimes stagesOf(const LatencyProblem& pr, const DeviceSet& d, double up_mbps) {
+  Network net = pr.net;
+  net.up_mbps = up_mbps;
+  return stageTimes(planFigures(pr.graph, pr.costs, d, net.precision), net);
+}
+
+// Lexicographic: smaller bottleneck, then smaller total (breaks plateaus).
+bool better(const StageTimes& a, const StageTimes& b) {
+  const double ba = a.bottleneck(), bb = b.bottleneck();
+  if (ba < bb * (1 - 1e-12)) return true;
+  if (bb < ba * (1 - 1e-12)) return false;
+  return a.dev + a.up + a.cloud + a.down < b.dev + b.up + b.cloud + b.down - 1e-12;
+}
+
+// Greedy single-node moves along the cut: a device node whose outputs are
+// read only on the cloud may go up, a cloud node whose inputs are all made
+// on the device may come down. Each move is evaluated incrementally in
+// O(degree), keeping per tensor the number of cloud readers.
+class LocalSearch {
+ public:
+  LocalSearch(const LatencyProblem& pr, double up_mbps, DeviceSet& plan)
+      : pr_(pr), g_(pr.graph), plan_(plan), edges_(nodeEdges(g_)), in_(edges_.in), out_(edges_.out),
+        cloud_readers_(g_.tensors.size(), 0) {
+    net_ = pr.net;
+    net_.up_mbps = up_mbps;
+    for (int t = 0; t < static_cast<int>(g_.tensors.size()); ++t)
+      for (int c : g_.tensors[t].consumers)
+        if (!plan_[c]) ++cloud_readers_[t];
+    f_ = planFigures(g_, pr.costs, plan_, net_.precision);
+    for (char d : plan_) cloud_nodes_ += !d;
+  }
+
+  void run() {
+    for (int pass = 0; pass < kMaxLocalPasses; ++pass) {
+      int best_v = -1;
+      StageTimes best = stageTimes(f_, net_);
+      PlanFigures best_f = f_;
+      for (int v = 0; v < g_.num_nodes; ++v) {
+        PlanFigures f = f_;
+        if (pr_.forced[v] != kFree || !moved(v, f)) continue;
+        const StageTimes s = stageTimes(f, net_);
+        if (better(s, best)) { best = s; best_f = f; best_v = v; }
+      }
+      if (best_v < 0) return;
+      apply(best_v);
+      f_ = best_f;
+    }
+  }
+
+ private:
+  bool madeOnDevice(int t) const { return g_.tensors[t].producer < 0 || plan_[g_.tensors[t].producer]; }
+
+  // The figures after flipping v, or false when the move is not allowed.
+  bool moved(int v, PlanFigures& f) const {
+    const auto& c = pr_.costs;
+    if (plan_[v]) {  // device -> cloud
+      for (int t : out_[v]) {
+        const PlanTensor& ten = g_.tensors[t];
+        if (cloud_readers_[t] != static_cast<int>(ten.consumers.size())) return false;  // a device reader
+        if (ten.is_output && !ten.size_known) return false;
+        if (!ten.consumers.empty()) { f.up_bytes -= sentBytes(ten, net_.precision); f.up_bytes_fp32 -= ten.bytes; }
+        if (ten.is_output) f.down_bytes += ten.bytes;
+      }
+      for (int t : in_[v]) {
+        const PlanTensor& ten = g_.tensors[t];
+        if (!ten.size_known) return false;
+        if (cloud_readers_[t] == 0) { f.up_bytes += sentBytes(ten, net_.precision); f.up_bytes_fp32 += ten.bytes; }
+      }
+      f.device_ms -= c.device_ms[v];
+      f.cloud_ms += c.cloud_ms[v];
+      f.uses_cloud = true;
+    } else {  // cloud -> device
+      for (int t : in_[v])
+        if (!madeOnDevice(t)) return false;
+      for (int t : in_[v]) {
+        const PlanTensor& ten = g_.tensors[t];
+        if (cloud_readers_[t] == 1) { f.up_bytes -= sentBytes(ten, net_.precision); f.up_bytes_fp32 -= ten.bytes; }
+      }
+      for (int t : out_[v]) {
+        const PlanTensor& ten = g_.tensors[t];
+        if (cloud_readers_[t] > 0) {
+          if (!ten.size_known) return false;
+          f.up_bytes += sentBytes(ten, net_.precision);
+          f.up_bytes_fp32 += ten.bytes;
+        }
+        if (ten.is_output) f.down_bytes -= ten.bytes;
+      }
+      f.device_ms += c.device_ms[v];
+      f.cloud_ms -= c.cloud_ms[v];
+      f.uses_cloud = cloud_nodes_ > 1;
+    }
+    return true;
+  }
+
+  void apply(int v) {
+    const int delta = plan_[v] ? 1 : -1;  // device -> cloud adds a cloud reader
+    for (int t : in_[v]) cloud_readers_[t] += delta;
+    cloud_nodes_ += delta;
+    plan_[v] = !plan_[v];
+  }
+
+  const LatencyProblem& pr_;
+  const PlanGraph& g_;
+  DeviceSet& plan_;
+  Network net_;
+  NodeEdges edges_;
+  const std::vector<std::vector<int>>&in_, &out_;
+  std::vector<int> cloud_readers_;
+  int cloud_nodes_ = 0;
+  PlanFigures f_;
+};
+
+}  // namespace
+
+ThroughputResult bestThroughputPlan(const LatencyProblem& pr, double up_mbps) {
+  const double up_w = transferMs(1.0, up_mbps);
+  const double down_w = transferMs(1.0, pr.net.down_mbps ? *pr.net.down_mbps : up_mbps);
+  ThroughputResult r;
+  StageTimes best_st;
+  auto consider = [&](const DeviceSet& d) {
+    const StageTimes s = stagesOf(pr, d, up_mbps);
+    if (r.plan.empty() || better(s, best_st)) { r.plan = d; best_st = s; }
+    return s;
+  };
+  // The latency-optimal plans: the guarantee (within 4x of optimal, 3x
+  // without a downlink stage) comes from these.
+  consider(optimalLatencyPlan(pr, up_mbps));
+  double lambda[4] = {0.25, 0.25, 0.25, 0.25};  // dev, up, cloud, down
+  double bound = 0;
+  for (int it = 0; it < kDualIterations; ++it) {
+    const CutWeights w{lambda[0], lambda[2] * pr.net.load, lambda[1] * up_w, lambda[3] * down_w};
+    const DeviceSet d = minCutPlan(pr.graph, pr.costs, pr.net.precision, w, pr.forced);
+    const StageTimes s = consider(d);
+    const double t[4] = {s.dev, s.up, s.cloud, s.down};
+    bound = std::max(bound, lambda[0] * t[0] + lambda[1] * t[1] + lambda[2] * t[2] + lambda[3] * t[3]);
+    // Multiplicative weights: stages that are slow for this plan gain weight.
+    const double scale = std::max(best_st.bottleneck(), 1e-300);
+    double sum = 0;
+    for (int i = 0; i < 4; ++i) sum += lambda[i] *= std::exp(kStepSize * t[i] / scale);
+    for (double& l : lambda) l /= sum;
+  }
+  LocalSearch(pr, up_mbps, r.plan).run();
+  best_st = stagesOf(pr, r.plan, up_mbps);  // recomputed exactly, no drift
+  r.bottleneck_ms = best_st.bottleneck();
+  r.bound_ms = std::min(bound * (1 - kBoundSlack), r.bottleneck_ms);
+  return r;
+}
+
+const char* toString(ThroughputMethod m) { return m == ThroughputMethod::exact ? "exact" : "lagrangian"; }
+
+namespace {
+
+// A plan's bottleneck as a function of x = 1 / uplink: max(a, b·x).
+struct Curve {
+  double a = 0, b = 0;
+  double at(double x) const { return std::max(a, b * x); }
+};
+
+Curve curveOf(const LatencyProblem& pr, const DeviceSet& d) {
+  const PlanFigures f = planFigures(pr.graph, pr.costs, d, pr.net.precision);
+  Curve c;
+  c.a = std::max(f.device_ms, pr.net.load * f.cloud_ms);
+  double shared = f.up_bytes;  // bytes whose time scales with 1/uplink
+  if (pr.net.down_mbps) c.a = std::max(c.a, transferMs(f.down_bytes, *pr.net.down_mbps));
+  else shared = std::max(shared, f.down_bytes);
+  c.b = transferMs(shared, 1.0);
+  return c;
+}
+
+double fps(double ms) { return ms > 0 ? 1000.0 / ms : std::numeric_limits<double>::max(); }
+
+}  // namespace
+
+namespace {
+
+struct Envelope {
+  std::vector<DeviceSet> plans;
+  std::vector<Curve> curves;
+  struct Piece { double x0, x1; int plan; };
+  std::vector<Piece> pieces;  // increasing x
+};
+
+// Exact lower envelope of the candidates' curves in x = 1/U: the minimum can
+// only change at kinks (a_P = b_P x) and crossings (a_P = b_Q x); between
+// consecutive ones, the midpoint decides.
+Envelope lowerEnvelope(const LatencyProblem& pr, std::vector<DeviceSet> plans, double x_lo, double x_hi) {
+  // A curve with both a larger floor and a larger slope never wins: keep the
+  // 2-D Pareto front (a ascending, b strictly descending) before the O(F^2)
+  // breakpoint scan. Ties keep the first plan (deterministic).
+  std::vector<std::pair<Curve, int>> order;
+  for (int k = 0; k < static_cast<int>(plans.size()); ++k) order.push_back({curveOf(pr, plans[k]), k});
+  std::stable_sort(order.begin(), order.end(), [](const auto& p, const auto& q) {
+    return p.first.a != q.first.a ? p.first.a < q.first.a : p.first.b < q.first.b;
+  });
+  Envelope env;
+  double min_b = std::numeric_limits<double>::infinity();
+  for (const auto& [c, k] : order) {
+    if (c.b >= min_b) continue;
+    min_b = c.b;
+    env.curves.push_back(c);
+    env.plans.push_back(std::move(plans[k]));
+  }
+  std::vector<double> xs = {x_lo, x_hi};
+  for (const auto& p : env.curves)
+    for (const auto& q : env.curves)
+      if (q.b > 0) {
+        const double x = p.a / q.b;
+        if (x > x_lo && x < x_hi) xs.push_back(x);
+      }
+  std::sort(xs.begin(), xs.end());
+  xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+  for (size_t i = 0; i + 1 < xs.size(); ++i) {
+    const double mid = 0.5 * (xs[i] + xs[i + 1]);
+    int best = 0;
+    for (int k = 1; k < static_cast<int>(env.curves.size()); ++k)
+      if (env.curves[k].at(mid) < env.curves[best].at(mid) * (1 - 1e-12)) best = k;
+    if (!env.pieces.empty() && env.pieces.back().plan == best) env.pieces.back().x1 = xs[i + 1];
+    else env.pieces.push_back({xs[i], xs[i + 1], best});
+  }
+  return env;
+}
+
+// Bands in increasing bandwidth from the envelope's pieces; `bound(lo, hi,
+// curve)` gives the band's (bound_fps, proven_ratio).
+std::vector<ThroughputBand> assembleBands(
+    const Envelope& env, double min_mbps, double max_mbps,
+    const std::function<std::pair<double, double>(double, double, const Curve&)>& bound) {
+  const double x_lo = 1.0 / max_mbps;
+  std::vector<ThroughputBand> bands;
+  for (auto it = env.pieces.rbegin(); it != env.pieces.rend(); ++it) {
+    const double lo = bands.empty() ? min_mbps : bands.back().max_mbps;
+    const double hi = it->x0 <= x_lo ? max_mbps : 1.0 / it->x0;
+    if (hi <= lo) continue;
+    const Curve& c = env.curves[it->plan];
+    const auto [bound_fps, ratio] = bound(lo, hi, c);
+    bands.push_back({lo, hi, env.plans[it->plan], fps(c.at(1.0 / lo)), fps(c.at(1.0 / hi)), bound_fps, ratio});
+  }
+  bands.back().max_mbps = max_mbps;
+  return bands;
+}
+
+std::vector<double> geometricGrid(double lo, double hi) {
+  const int steps = std::max(1, static_cast<int>(std::ceil(std::log10(hi / lo) * kGridPerDecade)));
+  std::vector<double> grid;
+  for (int i = 0; i <= steps; ++i) grid.push_back(lo * std::pow(hi / lo, double(i) / steps));
+  grid.front() = lo;
+  grid.back() = hi;
+  return grid;
+}
+
+}  // namespace
+
+std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min_mbps, double max_mbps,
+                                            ThroughputMethod* method, long long enumeration_cap) {
+  const double x_lo = 1.0 / max_mbps, x_hi = 1.0 / min_mbps;
+  // Exact when the valid plans can be enumerated: the envelope over the
+  // Pareto-optimal plans is the optimum at every bandwidth.
+  auto front = enumeration_cap > 0
+                   ? paretoPlans(pr.graph, pr.costs, pr.forced, pr.net.precision, enumeration_cap)
+                   : std::nullopt;
+  if (front) {
+    if (method) *method = ThroughputMethod::exact;
+    std::vector<DeviceSet> plans;
+    for (auto& e : *front) plans.push_back(std::move(e.plan));
+    const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
+    // The band's plan is optimal at its top: that is the bound; ratio 1.
+    return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
+      const double at_hi = fps(c.at(1.0 / hi));
+      return std::make_pair(at_hi, 1.0);
+    });
+  }
+
+  // Otherwise: the Lagrangian search on a geometric grid gives candidates
+  // and proven bounds; the envelope picks among the candidates.
+  if (method) *method = ThroughputMethod::lagrangian;
+  const std::vector<double> grid = geometricGrid(min_mbps, max_mbps);
+  std::vector<DeviceSet> plans;
+  std::map<DeviceSet, int> seen;
+  std::map<double, double> bound_at;  // bandwidth -> proven lower bound on OPT (ms)
+  for (double bw : grid) {
+    const ThroughputResult r = bestThroughputPlan(pr, bw);
+    bound_at[bw] = r.bound_ms;
+    if (seen.emplace(r.plan, static_cast<int>(plans.size())).second) plans.push_back(r.plan);
+  }
+  const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
+  auto boundAt = [&](double bw) {
+    auto it = bound_at.find(bw);
+    if (it == bound_at.end()) it = bound_at.emplace(bw, bestThroughputPlan(pr, bw).bound_ms).first;
+    return fps(it->second);
+  };
+  // OPT only improves with bandwidth: the bound at hi holds in the whole
+  // band. The ratio is taken at the band's ends and the grid points inside.
+  return assembleBands(env, min_mbps, max_mbps, [&](double lo, double hi, const Curve& c) {
+    double ratio = 1.0;
+    std::vector<double> samples = {lo, hi};
+    for (double g : grid) if (g > lo && g < hi) samples.push_back(g);
+    for (double b : samples) ratio = std::min(ratio, fps(c.at(1.0 / b)) / boundAt(b));
+    return std::make_pair(boundAt(hi), ratio);
+  });
+}
+
+}  // namespace onnxcut
