@@ -1,0 +1,65 @@
+// Bandwidth traces (sim/trace.h): every format, transfer integration over
+// the trace, and bad lines named.
+#include <gtest/gtest.h>
+
+#include "errors.h"
+#include "trace.h"
+
+namespace onnxcut {
+namespace {
+
+TEST(Trace, PensieveValuesEndTheirInterval) {
+  const Trace t = parseTrace("0.0\t8\n1.0\t8\n3.0\t2\n", TraceFormat::pensieve, "t");
+  EXPECT_DOUBLE_EQ(t.duration(), 3.0);
+  EXPECT_DOUBLE_EQ(t.mbpsAt(0.5), 8);
+  EXPECT_DOUBLE_EQ(t.mbpsAt(2.0), 2);
+  // 8 Mbit from t=0.5: 4 Mbit by t=1 (at 8), then 4 Mbit at 2 Mbit/s -> t=3.
+  EXPECT_NEAR(t.transferEnd(0.5, 8e6), 3.0, 1e-12);
+  // The trace repeats: 1 Mbit from t=2.5 -> 1 Mbit done by t=3.0 (0.5 s at 2).
+  EXPECT_NEAR(t.transferEnd(2.5, 1e6), 3.0, 1e-12);
+  EXPECT_NEAR(t.transferEnd(2.5, 5e6), 3.5, 1e-12);
+}
+
+TEST(Trace, ZeroBandwidthIsWaitedOut) {
+  const Trace t = parseTrace("time,mbps\n0,4\n1,0\n2,4\n", TraceFormat::csv, "t");  // sample and hold, 1 s each
+  EXPECT_DOUBLE_EQ(t.duration(), 3.0);
+  EXPECT_NEAR(t.transferEnd(0.5, 4e6), 2.5, 1e-12);  // 2 Mbit, a dead second, 2 Mbit
+  EXPECT_THROW(parseTrace("time,mbps\n0,0\n1,0\n", TraceFormat::csv, "t"), InputError);
+}
+
+TEST(Trace, MahimahiOpportunitiesBecomeRates) {
+  std::string text;
+  for (int ms = 0; ms < 1000; ++ms) text += std::to_string(ms) + "\n";  // 1 packet/ms = 12 Mbit/s
+  const Trace t = parseTrace(text, TraceFormat::mahimahi, "t");
+  EXPECT_NEAR(t.meanMbps(), 12.0, 1e-9);
+  EXPECT_NEAR(t.duration(), 1.0, 1e-12);
+}
+
+TEST(Trace, CsvUnitsFromTheHeader) {
+  const Trace t = parseTrace("t_ms,throughput_kbps\n0,2000\n500,4000\n", TraceFormat::csv, "t");
+  EXPECT_DOUBLE_EQ(t.mbpsAt(0.1), 2.0);
+  EXPECT_DOUBLE_EQ(t.mbpsAt(0.6), 4.0);
+}
+
+void expectTraceError(const std::string& text, TraceFormat f, const std::string& needle) {
+  try {
+    parseTrace(text, f, "trace.txt");
+    FAIL() << "accepted: " << text;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(Trace, BadLinesAreNamed) {
+  expectTraceError("0 1\n1 x\n", TraceFormat::pensieve, "line 2: bandwidth 'x' is not a number");
+  expectTraceError("0 1\n1 2 3\n", TraceFormat::pensieve, "line 2: expected 'seconds Mbit/s'");
+  expectTraceError("0 1\n1 -2\n", TraceFormat::pensieve, "line 2: negative bandwidth");
+  expectTraceError("2 1\n1 2\n", TraceFormat::pensieve, "line 2: time goes back");
+  expectTraceError("5\n3\n", TraceFormat::mahimahi, "line 2: timestamp goes back in time");
+  expectTraceError("5\nabc\n", TraceFormat::mahimahi, "line 2: expected one timestamp");
+  expectTraceError("a,b\n0,1\n", TraceFormat::csv, "line 1: the CSV header must name");
+  expectTraceError("", TraceFormat::pensieve, "no samples");
+}
+
+}  // namespace
+}  // namespace onnxcut
