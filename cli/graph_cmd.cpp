@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "format_util.h"
 #include "model_view.h"
+#include "process.h"
 #include "onnxcut_runtime.h"
 
 namespace onnxcut::cli {
@@ -91,12 +92,13 @@ int runGraph(const GraphArgs& a, bool by_plan, bool by_mbps) {
   writeFileAtomically(a.out, dotOf(mv, keys, title));
   fmt::print("wrote {}\n", a.out);
   if (!a.svg.empty()) {
-    if (std::system("command -v dot >/dev/null 2>&1") != 0)
+    if (!programExists("dot"))
       throw InputError("--svg needs Graphviz's 'dot' (apt-get install graphviz); the DOT file was written");
-    const std::string tmp = a.svg + ".onnxcut-tmp";
-    const std::string cmd = "dot -Tsvg '" + a.out + "' -o '" + tmp + "'";
-    if (std::system(cmd.c_str()) != 0) { std::filesystem::remove(tmp); throw InputError("dot failed to render " + a.out); }
-    std::filesystem::rename(tmp, a.svg);
+    // An argument vector, no shell; the SVG comes back on dot's stdout and
+    // is published like every other output.
+    const ProcessResult dot = runProcess({"dot", "-Tsvg", std::filesystem::absolute(a.out).string()}, /*capture_stdout=*/true);
+    if (!dot.started || dot.exit_code != 0 || dot.out.empty()) throw InputError("dot failed to render " + a.out);
+    writeFileAtomically(a.svg, dot.out);
     fmt::print("wrote {}\n", a.svg);
   }
   return kExitOk;

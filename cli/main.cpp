@@ -3,6 +3,7 @@
 // internal errors exit 1; never a stack trace.
 #include <fmt/core.h>
 
+#include <csignal>
 #include <exception>
 
 #include "commands.h"
@@ -11,6 +12,9 @@
 
 int main(int argc, char** argv) {
   using namespace onnxcut::cli;
+  // Past a file-size limit, writes fail with EFBIG (reported, exit 2)
+  // instead of the process being killed half-way.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"onnxcut: plans split DNN inference between a device and a cloud"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "onnxcut 0.1.0");

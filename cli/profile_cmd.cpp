@@ -5,7 +5,6 @@
 #include <onnx/onnx_pb.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -15,6 +14,7 @@
 #include "errors.h"
 #include "model_view.h"
 #include "ort_profile.h"
+#include "process.h"
 
 #ifndef ONNXCUT_SOURCE_DIR
 #define ONNXCUT_SOURCE_DIR "."
@@ -41,12 +41,6 @@ struct ScratchDir {
   ~ScratchDir() { std::error_code ec; fs::remove_all(path, ec); }
 };
 
-std::string shellQuote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
 int runProfile(const ProfileArgs& a) {
   if (a.runs < 1) throw InputError("--runs must be at least 1");
   LoadOptions lo;
@@ -69,12 +63,15 @@ int runProfile(const ProfileArgs& a) {
     inputs.push_back({{"name", ti.name}, {"shape", *ti.shape}, {"dtype", dtypeName(ti.elem_type)}});
   }
   const fs::path script = fs::path(ONNXCUT_SOURCE_DIR) / "scripts" / "ort_profile.js";
-  const std::string cmd = "node " + shellQuote(script.string()) + " " + shellQuote(model_file.string()) + " " +
-                          std::to_string(a.runs + 1) + " " + shellQuote(inputs.dump()) + " " +
-                          shellQuote((scratch.path / "prof").string()) + " 2>&1";
   fmt::print(stderr, "profiling {} with ONNX Runtime: {} runs after one warm-up...\n", a.model, a.runs);
-  if (std::system(cmd.c_str()) != 0)
-    throw InputError("ONNX Runtime could not run the model (is node installed and were the npm packages installed by 'make'?)");
+  // An argument vector, no shell: paths and the input list go as they are.
+  const ProcessResult run = runProcess({"node", script.string(), model_file.string(), std::to_string(a.runs + 1),
+                                        inputs.dump(), (scratch.path / "prof").string()});
+  if (!run.started)
+    throw InputError("ONNX Runtime could not run the model: 'node' was not found (run 'make' to install it)");
+  if (run.exit_code != 0)
+    throw InputError("ONNX Runtime could not run the model (node exited with " + std::to_string(run.exit_code) +
+                     "; were the npm packages installed by 'make'?)");
   fs::path profile;
   for (const auto& f : fs::directory_iterator(scratch.path))
     if (f.path().filename().string().starts_with("prof") && f.path().extension() == ".json") profile = f.path();

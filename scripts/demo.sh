@@ -10,33 +10,35 @@ MODEL=models/tinyyolov2_light.onnx
 DEVICE=raspberry-pi-4
 CLOUD=nvidia-t4
 OUT=out/demo
-mkdir -p out
+PLAN=$OUT/plan   # the plan directory a deployment ships; pictures go beside it
+mkdir -p "$OUT"
 start=$(date +%s)
 echo "== 1/5 the model: onnxcut inspect $MODEL --device $DEVICE"
 "$CLI" inspect "$MODEL" --device "$DEVICE" | sed -n '1,6p;/^bottlenecks/,$p'
 echo
 echo "== 2/5 planning for $DEVICE -> $CLOUD: loads 1,2,4 x fp32,int8, latency and throughput, RTT 20 ms, with split ONNX files"
 "$CLI" plan "$MODEL" --device "$DEVICE" --cloud "$CLOUD" --load 1,2,4 --precision fp32,int8 --rtt-ms 20 \
-  --objective latency,throughput --emit-onnx -o "$OUT"
+  --objective latency,throughput --emit-onnx -o "$PLAN"
 echo
 echo "== 3/5 pictures"
-"$CLI" plot "$OUT/plan-table.json" -o "$OUT/latency.svg"
-"$CLI" graph "$MODEL" "$OUT/plan-table.json" --mbps 50 -o "$OUT/graph-50mbps.dot" --svg "$OUT/graph-50mbps.svg"
+"$CLI" plot "$PLAN/plan-table.json" -o "$OUT/latency.svg"
+"$CLI" graph "$MODEL" "$PLAN/plan-table.json" --mbps 50 -o "$OUT/graph-50mbps.dot" --svg "$OUT/graph-50mbps.svg"
 echo
 echo "== 4/5 what a runtime picks (onnxcut select)"
 for bw in 5 50 500; do
   echo "-- at $bw Mbit/s, server load 2:"
-  "$CLI" select "$OUT/plan-table.json" --mbps "$bw" --load 2 | sed -n '1,3p;5p'
+  "$CLI" select "$PLAN/plan-table.json" --mbps "$bw" --load 2 | sed -n '1,3p;5p'
 done
 echo
 TRACE=../shared/data/traces/pensieve_fcc_broadband/$(ls ../shared/data/traces/pensieve_fcc_broadband 2>/dev/null | head -1)
 if [ -f "$TRACE" ]; then
   echo "== 5/5 replaying a real broadband trace (onnxcut simulate)"
-  "$CLI" simulate "$OUT/plan-table.json" --trace "$TRACE" --svg "$OUT/simulate.svg" --timeline "$OUT/simulate.csv"
+  "$CLI" simulate "$PLAN/plan-table.json" --trace "$TRACE" --svg "$OUT/simulate.svg" --timeline "$OUT/simulate.csv"
 else
   echo "== 5/5 skipped: no shared traces here (../shared/data/traces)"
 fi
 echo
 echo "written ($(find "$OUT" -type f | wc -l) files, $(( $(date +%s) - start )) s):"
 find "$OUT" -maxdepth 1 -type f | sort | sed 's/^/  /'
-echo "  $OUT/plans/<id>/head.onnx, tail.onnx ($(find "$OUT/plans" -name '*.onnx' | wc -l) files)"
+echo "  $PLAN/plan-table.json"
+echo "  $PLAN/plans/<id>/head.onnx, tail.onnx ($(find "$PLAN/plans" -name '*.onnx' | wc -l) files)"
