@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -24,9 +26,11 @@ struct Value {
   int32_t type = TP::INT64;
   std::vector<int64_t> dims;
   std::vector<double> data;  // exact for |ints| < 2^53, ample for shapes
+  // -1 when a dim is negative or the count overflows: never folded.
   int64_t numel() const {
     int64_t n = 1;
-    for (auto d : dims) n *= d;
+    for (auto d : dims)
+      if (d < 0 || __builtin_mul_overflow(n, d, &n)) return -1;
     return n;
   }
 };
@@ -42,7 +46,7 @@ std::optional<Value> fromTensor(const TP& t) {
   v.type = t.data_type();
   v.dims.assign(t.dims().begin(), t.dims().end());
   const int64_t n = v.numel();
-  if (n > kMaxElements || t.data_location() == TP::EXTERNAL) return std::nullopt;
+  if (n < 0 || n > kMaxElements || t.data_location() == TP::EXTERNAL) return std::nullopt;
   if (!isInt(v.type) && !isFloat(v.type)) return std::nullopt;
   if (t.has_raw_data()) {
     const std::string& raw = t.raw_data();
@@ -86,6 +90,20 @@ std::optional<Value> fromTensor(const TP& t) {
   return v;
 }
 
+// Saturating conversions: a double out of the target's range (INT64_MAX
+// slice ends come back as 9.22e18) never converts with undefined behaviour.
+int64_t toInt64(double x) {
+  constexpr double kLimit = 9.2e18;
+  if (std::isnan(x)) return 0;
+  if (x >= kLimit) return std::numeric_limits<int64_t>::max();
+  if (x <= -kLimit) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(x);
+}
+template <class I>
+I saturate(double x) {
+  return static_cast<I>(std::clamp<int64_t>(toInt64(x), std::numeric_limits<I>::min(), std::numeric_limits<I>::max()));
+}
+
 TP toTensor(const Value& v, const std::string& name) {
   TP t;
   t.set_name(name);
@@ -93,18 +111,22 @@ TP toTensor(const Value& v, const std::string& name) {
   for (auto d : v.dims) t.add_dims(d);
   for (double x : v.data) {
     switch (v.type) {
-      case TP::INT64: t.add_int64_data(static_cast<int64_t>(x)); break;
+      case TP::INT64: t.add_int64_data(toInt64(x)); break;
       case TP::FLOAT: t.add_float_data(static_cast<float>(x)); break;
       case TP::DOUBLE: t.add_double_data(x); break;
-      case TP::UINT64: case TP::UINT32: t.add_uint64_data(static_cast<uint64_t>(x)); break;
-      default: t.add_int32_data(static_cast<int32_t>(x)); break;
+      case TP::UINT64: case TP::UINT32: t.add_uint64_data(static_cast<uint64_t>(std::max<int64_t>(0, toInt64(x)))); break;
+      default: t.add_int32_data(saturate<int32_t>(x)); break;
     }
   }
   return t;
 }
 
 double castTo(double x, int32_t type) {
-  if (isFloat(type)) return type == TP::FLOAT ? static_cast<double>(static_cast<float>(x)) : x;
+  if (type == TP::FLOAT) {
+    if (std::abs(x) > std::numeric_limits<float>::max() && std::isfinite(x)) return x > 0 ? HUGE_VAL : -HUGE_VAL;
+    return static_cast<double>(static_cast<float>(x));
+  }
+  if (isFloat(type)) return x;
   if (type == TP::BOOL) return x != 0 ? 1 : 0;
   return std::trunc(x);
 }
@@ -123,7 +145,11 @@ int64_t intAttr(const onnx::NodeProto& n, const std::string& name, int64_t def) 
   return a && a->has_i() ? a->i() : def;
 }
 
-std::vector<int64_t> asInts(const Value& v) { return {v.data.begin(), v.data.end()}; }
+std::vector<int64_t> asInts(const Value& v) {
+  std::vector<int64_t> out;
+  for (double x : v.data) out.push_back(toInt64(x));
+  return out;
+}
 
 // Numpy broadcasting of two values.
 std::optional<Value> broadcast(const Value& a, const Value& b, const std::function<double(double, double)>& f,
@@ -134,13 +160,15 @@ std::optional<Value> broadcast(const Value& a, const Value& b, const std::functi
   std::copy(b.dims.begin(), b.dims.end(), db.begin() + (rank - b.dims.size()));
   for (size_t i = 0; i < rank; ++i) {
     if (da[i] != db[i] && da[i] != 1 && db[i] != 1) return std::nullopt;
-    dout[i] = std::max(da[i], db[i]);
+    dout[i] = da[i] == 1 ? db[i] : da[i];  // 1 broadcasts to anything, 0 included
   }
   Value out;
   out.type = out_type;
   out.dims = dout;
   const int64_t n = out.numel();
-  if (n > kMaxElements) return std::nullopt;
+  if (n < 0 || n > kMaxElements || a.numel() != static_cast<int64_t>(a.data.size()) ||
+      b.numel() != static_cast<int64_t>(b.data.size()))
+    return std::nullopt;
   for (int64_t i = 0; i < n; ++i) {
     int64_t rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
     for (int k = static_cast<int>(rank) - 1; k >= 0; --k) {
@@ -249,8 +277,8 @@ class Folder {
     else return std::nullopt;
     Value out;
     if (n.op_type() == "Size") {
-      int64_t numel = 1;
-      for (auto d : dims) numel *= d;
+      const int64_t numel = Value{TP::INT64, dims, {}}.numel();
+      if (numel < 0) return std::nullopt;
       out.data = {static_cast<double>(numel)};
       return one(out);
     }
@@ -293,18 +321,32 @@ class Folder {
       if (in.size() > 1 && in[1]) axes = asInts(*in[1]);
     }
     Value out = *in[0];
+    // Axes out of range or repeated: not folded (shape inference names it).
+    auto axisSet = [&](int64_t r) -> std::optional<std::set<int64_t>> {
+      std::set<int64_t> ax;
+      for (auto a : axes) {
+        if (a < -r || a >= r) return std::nullopt;
+        ax.insert(normAxis(a, r));
+      }
+      if (ax.size() != axes.size()) return std::nullopt;
+      return ax;
+    };
     if (unsqueeze) {
       const int64_t r = static_cast<int64_t>(out.dims.size() + axes.size());
-      std::set<int64_t> ax;
-      for (auto a : axes) ax.insert(normAxis(a, r));
+      const auto valid = axisSet(r);
+      if (!valid || axes.empty()) return std::nullopt;
+      const std::set<int64_t>& ax = *valid;
       std::vector<int64_t> dims;
       size_t k = 0;
       for (int64_t i = 0; i < r; ++i) dims.push_back(ax.count(i) ? 1 : out.dims[k++]);
       out.dims = dims;
     } else {
       const int64_t r = static_cast<int64_t>(out.dims.size());
-      std::set<int64_t> ax;
-      for (auto a : axes) ax.insert(normAxis(a, r));
+      const auto valid = axisSet(r);
+      if (!valid) return std::nullopt;
+      const std::set<int64_t>& ax = *valid;
+      for (int64_t a : ax)
+        if (out.dims[a] != 1) return std::nullopt;  // only size-1 axes can go
       std::vector<int64_t> dims;
       for (int64_t i = 0; i < r; ++i)
         if (!(ax.empty() ? out.dims[i] == 1 : ax.count(i) > 0)) dims.push_back(out.dims[i]);
@@ -317,16 +359,17 @@ class Folder {
     int64_t known = 1, infer = -1;
     for (size_t i = 0; i < shape.size(); ++i) {
       if (shape[i] == 0 && i < a.dims.size()) shape[i] = a.dims[i];
-      if (shape[i] == -1) infer = static_cast<int64_t>(i);
-      else known *= shape[i];
+      if (shape[i] == -1 && infer < 0) infer = static_cast<int64_t>(i);
+      else if (shape[i] < 0 || __builtin_mul_overflow(known, shape[i], &known)) return std::nullopt;
     }
+    if (a.numel() < 0) return std::nullopt;
     if (infer >= 0) {
       if (known == 0) return std::nullopt;
       shape[infer] = a.numel() / known;
     }
     Value out = a;
     out.dims = shape;
-    if (out.numel() != a.numel()) return std::nullopt;
+    if (out.numel() < 0 || out.numel() != a.numel()) return std::nullopt;
     return one(out);
   }
 
@@ -348,8 +391,9 @@ class Folder {
     out.type = a.type;
     out.dims = idx.dims;
     const int64_t len = a.dims[0];
+    if (len != static_cast<int64_t>(a.data.size())) return std::nullopt;
     for (double i : idx.data) {
-      const int64_t k = normAxis(static_cast<int64_t>(i), len);
+      const int64_t k = normAxis(toInt64(i), len);
       if (k < 0 || k >= len) return std::nullopt;
       out.data.push_back(a.data[k]);
     }
@@ -373,6 +417,7 @@ class Folder {
     const int64_t step = steps.empty() ? 1 : steps[0];
     if (step == 0) return std::nullopt;
     const int64_t len = a.dims[0];
+    if (len != static_cast<int64_t>(a.data.size())) return std::nullopt;
     auto clampIdx = [&](int64_t i, bool is_end) {
       if (i < 0) i += len;
       return step > 0 ? std::clamp<int64_t>(i, 0, len) : std::clamp<int64_t>(i, -1, len - 1) + (is_end ? 0 : 0);

@@ -5,7 +5,9 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -112,6 +114,108 @@ std::string readModelFile(const std::string& path, onnx::ModelProto& out) {
   if (!out.ParseFromIstream(&in))
     throw InputError(path + ": not a valid ONNX protobuf (corrupt or truncated file)");
   return hashing->hex();
+}
+
+namespace {
+
+// Every tensor a model holds data for: initializers, Constant values and
+// tensor attributes, in sub-graphs too.
+void forEachTensor(const onnx::GraphProto& g, const std::function<void(const onnx::TensorProto&)>& f) {
+  for (const auto& t : g.initializer()) f(t);
+  for (const auto& n : g.node())
+    for (const auto& a : n.attribute()) {
+      if (a.has_t()) f(a.t());
+      for (const auto& t : a.tensors()) f(t);
+      if (a.has_g()) forEachTensor(a.g(), f);
+      for (const auto& sub : a.graphs()) forEachTensor(sub, f);
+    }
+}
+
+}  // namespace
+
+void checkTensorData(const onnx::ModelProto& m, const std::string& label) {
+  using TP = onnx::TensorProto;
+  ErrorList errors;
+  forEachTensor(m.graph(), [&](const TP& t) {
+    const std::string who = "tensor '" + t.name() + "'";
+    int64_t n = 1;
+    for (int64_t d : t.dims())
+      if (d < 0 || __builtin_mul_overflow(n, d, &n))
+        return errors.add(who + ": dims must be non-negative and their product must fit in 64 bits");
+    if (t.data_location() == TP::EXTERNAL) return;  // checkExternalData
+    const int32_t type = t.data_type();
+    if (type == TP::UNDEFINED || !TP::DataType_IsValid(type))
+      return errors.add(who + ": data type " + std::to_string(type) + " is not an ONNX tensor type");
+    const int size = elementSize(type);
+    if (t.has_raw_data()) {
+      if (type == TP::STRING) return errors.add(who + ": string tensors cannot use raw_data");
+      int64_t need = 0;
+      if (__builtin_mul_overflow(n, static_cast<int64_t>(size), &need) ||
+          static_cast<int64_t>(t.raw_data().size()) != need)
+        errors.add(who + ": raw_data holds " + std::to_string(t.raw_data().size()) + " bytes, its dims and type need " +
+                   std::to_string(need));
+      return;
+    }
+    int64_t have = 0, per = 1;
+    switch (type) {
+      case TP::FLOAT: have = t.float_data_size(); break;
+      case TP::COMPLEX64: have = t.float_data_size(); per = 2; break;
+      case TP::DOUBLE: have = t.double_data_size(); break;
+      case TP::COMPLEX128: have = t.double_data_size(); per = 2; break;
+      case TP::INT64: have = t.int64_data_size(); break;
+      case TP::UINT32: case TP::UINT64: have = t.uint64_data_size(); break;
+      case TP::STRING: have = t.string_data_size(); break;
+      default: have = t.int32_data_size(); break;  // int32 and narrower, bool, float16, bfloat16
+    }
+    if (have != n * per)
+      errors.add(who + ": holds " + std::to_string(have / per) + " values, its dims say " + std::to_string(n));
+  });
+  errors.throwIfAny(label);
+}
+
+void checkExternalData(const onnx::ModelProto& m, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path folder = fs::weakly_canonical(fs::absolute(path).parent_path(), ec);
+  ErrorList errors;
+  forEachTensor(m.graph(), [&](const onnx::TensorProto& t) {
+    if (t.data_location() != onnx::TensorProto::EXTERNAL) return;
+    std::string location;
+    int64_t offset = 0, length = -1;
+    bool numbers_ok = true;
+    for (const auto& e : t.external_data()) {
+      auto whole = [&](const std::string& v, int64_t& out) {
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) numbers_ok = false;
+        else out = std::stoll(v);
+      };
+      if (e.key() == "location") location = e.value();
+      else if (e.key() == "offset") whole(e.value(), offset);
+      else if (e.key() == "length") whole(e.value(), length);
+    }
+    const std::string who = "initializer '" + t.name() + "'";
+    if (location.empty()) return errors.add(who + ": external data without a location");
+    if (!numbers_ok) return errors.add(who + ": external data offset/length must be whole numbers");
+    const fs::path rel(location);
+    bool climbs = rel.is_absolute() || location.find('\0') != std::string::npos;
+    for (const auto& part : rel) climbs = climbs || part == "..";
+    if (climbs)
+      return errors.add(who + ": external data location '" + location +
+                        "' is outside the model's folder (absolute or with '..'); refused");
+    const fs::path file = fs::weakly_canonical(folder / rel, ec);
+    const auto [end, unused] = std::mismatch(folder.begin(), folder.end(), file.begin(), file.end());
+    (void)unused;
+    if (ec || end != folder.end())
+      return errors.add(who + ": external data location '" + location + "' leads outside the model's folder; refused");
+    const auto st = fs::status(file, ec);
+    if (ec || !fs::is_regular_file(st))
+      return errors.add(who + ": external data file '" + location + "' does not exist next to the model");
+    const auto size = static_cast<int64_t>(fs::file_size(file, ec));
+    if (ec || offset > size || (length >= 0 && length > size - offset))
+      return errors.add(who + ": external data of '" + location + "' (offset " + std::to_string(offset) +
+                        ", length " + std::to_string(length) + ") runs past the end of the file (" +
+                        std::to_string(size) + " bytes)");
+  });
+  errors.throwIfAny(path);
 }
 
 void checkHeader(const onnx::ModelProto& m, const std::string& label) {

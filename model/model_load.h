@@ -24,6 +24,15 @@ constexpr int64_t kMinIrVersion = 3;
 std::string readModelFile(const std::string& path, onnx::ModelProto& out);
 void checkHeader(const onnx::ModelProto& m, const std::string& label);
 void checkStructure(const onnx::ModelProto& m, const std::string& label);
+// Every tensor's data matches its dims and type (non-negative dims, the
+// product fits, raw_data of the exact length, as many typed values as
+// elements), before ONNX's own code reads any of it.
+void checkTensorData(const onnx::ModelProto& m, const std::string& label);
+// Weights stored outside the file (external data) must be in files inside
+// the model's folder (like ONNX Runtime: no absolute path, no '..', no link
+// out), exist, and hold the bytes the model says; throws InputError naming
+// every offending initializer.
+void checkExternalData(const onnx::ModelProto& m, const std::string& model_path);
 // Fixes unknown or symbolic dims of the real graph inputs (not initializers).
 void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
                     const std::string& label, bool skip_absent = false);

@@ -111,6 +111,7 @@ InputShape parseInputShape(const std::string& spec) {
 ModelView ModelView::load(const std::string& path, const LoadOptions& opt) {
   onnx::ModelProto m;
   const std::string sha = readModelFile(path, m);
+  if (m.has_graph()) checkExternalData(m, path);
   ModelView v = fromProto(std::move(m), path, opt);
   v.sha256_ = sha;
   return v;
@@ -127,6 +128,7 @@ ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& labe
   v.label_ = label;
   checkHeader(model, label);
   checkStructure(model, label);
+  checkTensorData(model, label);
   v.model_ = std::make_shared<onnx::ModelProto>();
   v.model_->Swap(&model);
   fixInputShapes(*v.model_, opt.input_shapes, label, opt.skip_absent_inputs);

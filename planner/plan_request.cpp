@@ -90,7 +90,7 @@ PlanResult planModel(const PlanRequest& req) {
 
   LoadOptions lo;
   lo.input_shapes = req.input_shapes;
-  PlanResult r{ModelView::load(req.model, lo)};
+  PlanResult r(ModelView::load(req.model, lo));
   r.warnings = r.model.warnings();
   loadCosts(req, r);
   r.graph = r.model.planGraph();

@@ -37,6 +37,7 @@ struct PlanRequest {
 };
 
 struct PlanResult {
+  explicit PlanResult(ModelView m) : model(std::move(m)) {}
   ModelView model;
   PlanGraph graph;
   NodeCosts costs;

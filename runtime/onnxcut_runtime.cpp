@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -11,30 +13,75 @@ namespace {
 
 using nlohmann::json;
 
-// Reads a finite number at j[key]; records an error naming `where`.
+// Caps on what a plan table may hold (docs/reliability.md): a table from a
+// download must not make a device allocate without bound.
+constexpr size_t kMaxTableBytes = size_t{256} << 20;
+constexpr size_t kMaxPlans = 1000000;
+constexpr size_t kMaxTables = 100000;
+constexpr size_t kMaxBands = 1000000;
+
+std::string shortNum(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+// Reads typed fields; the first problem is kept, naming where it is.
 struct Reader {
   std::string error;
-  double num(const json& j, const char* key, const std::string& where) {
+  bool fail(const std::string& e) {
+    if (error.empty()) error = e;
+    return false;
+  }
+  const json* field(const json& j, const char* key) {
+    if (!j.is_object()) return nullptr;
+    auto it = j.find(key);
+    return it == j.end() ? nullptr : &*it;
+  }
+  // A finite number >= `min`.
+  double num(const json& j, const char* key, const std::string& where, double min = -HUGE_VAL) {
     if (!error.empty()) return 0;
-    if (!j.is_object() || !j.contains(key) || !j[key].is_number()) {
-      error = where + ": '" + key + "' is missing or not a number";
-      return 0;
-    }
-    const double v = j[key].get<double>();
-    if (!std::isfinite(v)) error = where + ": '" + key + "' is not finite";
-    return v;
+    const json* v = field(j, key);
+    if (!v || !v->is_number()) return fail(where + ": '" + key + "' is missing or not a number"), 0;
+    const double x = v->get<double>();
+    if (!std::isfinite(x)) return fail(where + ": '" + key + "' is not finite"), 0;
+    if (x < min)
+      return fail(where + ": '" + key + "' is " + (min == 0 ? "negative (" + shortNum(x) + ")" : shortNum(x) + ", below " + shortNum(min))), 0;
+    return x;
+  }
+  // A whole number in [0, limit): never converted out of range.
+  int index(const json& j, const char* key, const std::string& where, size_t limit) {
+    if (!error.empty()) return 0;
+    const json* v = field(j, key);
+    if (!v || !v->is_number()) return fail(where + ": '" + key + "' is missing or not a number"), 0;
+    const double x = v->get<double>();
+    if (!(x >= 0 && x < static_cast<double>(limit)) || x != std::floor(x))
+      return fail(where + ": '" + key + "' is " + shortNum(x) + (limit == 0 ? ": there is nothing it could name"
+                  : ", not a whole number from 0 to " + std::to_string(limit - 1) + " (no such plan)")), 0;
+    return static_cast<int>(x);
   }
   std::string str(const json& j, const char* key, const std::string& where) {
     if (!error.empty()) return "";
-    if (!j.is_object() || !j.contains(key) || !j[key].is_string()) {
-      error = where + ": '" + key + "' is missing or not a string";
-      return "";
-    }
-    return j[key].get<std::string>();
+    const json* v = field(j, key);
+    if (!v || !v->is_string()) return fail(where + ": '" + key + "' is missing or not a string"), "";
+    return v->get<std::string>();
   }
+  // A file path relative to the table's folder that stays inside it, or
+  // null (no such file).
   std::string pathOrEmpty(const json& j, const char* key, const std::string& where) {
-    if (!error.empty() || !j.contains(key) || j[key].is_null()) return "";
-    return str(j, key, where);
+    const json* v = field(j, key);
+    if (!error.empty() || !v || v->is_null()) return "";
+    const std::string p = str(j, key, where);
+    if (!error.empty()) return "";
+    bool climbs = p.empty() || p.front() == '/' || p.find('\\') != std::string::npos || p.find('\0') != std::string::npos;
+    for (size_t a = 0; !climbs && a <= p.size();) {
+      const size_t b = std::min(p.find('/', a), p.size());
+      const std::string part = p.substr(a, b - a);
+      climbs = part == ".." || part == "." || part.empty();
+      a = b + 1;
+    }
+    if (climbs) return fail(where + ": '" + key + "' path '" + p + "' is not a plain path inside the table's folder"), "";
+    return p;
   }
 };
 
@@ -43,25 +90,26 @@ bool knownPrecision(const std::string& p) { return p == "fp32" || p == "fp16" ||
 std::optional<Table> readTable(Reader& r, const json& jt, const std::string& where, const PlanTable& t) {
   Table tab;
   tab.objective = r.str(jt, "objective", where);
-  tab.load = r.num(jt, "server_load", where);
+  tab.load = r.num(jt, "server_load", where, 1.0);
   tab.precision = r.str(jt, "precision", where);
   if (!r.error.empty()) return std::nullopt;
-  if (tab.load < 1) { r.error = where + ": server_load " + std::to_string(tab.load) + " is below 1"; return std::nullopt; }
-  if (!knownPrecision(tab.precision)) { r.error = where + ": unknown precision '" + tab.precision + "'"; return std::nullopt; }
-  if (!jt.contains("bands") || !jt["bands"].is_array() || jt["bands"].empty()) {
-    r.error = where + ": 'bands' is missing or empty";
+  if (tab.objective != "latency" && tab.objective != "throughput") {
+    r.error = where + ": unknown objective '" + tab.objective + "'";
     return std::nullopt;
   }
-  for (size_t i = 0; i < jt["bands"].size(); ++i) {
+  if (!knownPrecision(tab.precision)) { r.error = where + ": unknown precision '" + tab.precision + "'"; return std::nullopt; }
+  const json* bands = r.field(jt, "bands");
+  if (!bands || !bands->is_array() || bands->empty() || bands->size() > kMaxBands) {
+    r.error = where + ": 'bands' is missing, empty or longer than " + std::to_string(kMaxBands);
+    return std::nullopt;
+  }
+  tab.bands.reserve(bands->size());
+  for (size_t i = 0; i < bands->size(); ++i) {
     const std::string bw = where + " band " + std::to_string(i);
-    const json& jb = jt["bands"][i];
-    Band b{r.num(jb, "min_mbps", bw), r.num(jb, "max_mbps", bw), static_cast<int>(r.num(jb, "plan", bw))};
+    const json& jb = (*bands)[i];
+    Band b{r.num(jb, "min_mbps", bw), r.num(jb, "max_mbps", bw), r.index(jb, "plan", bw, t.plans.size())};
     if (!r.error.empty()) return std::nullopt;
     if (!(b.min_mbps > 0 && b.min_mbps < b.max_mbps)) { r.error = bw + ": needs 0 < min_mbps < max_mbps"; return std::nullopt; }
-    if (b.plan < 0 || b.plan >= static_cast<int>(t.plans.size())) {
-      r.error = bw + ": plan " + std::to_string(b.plan) + " does not exist";
-      return std::nullopt;
-    }
     if (t.plan(b.plan).precision != tab.precision) {
       r.error = bw + ": plan " + std::to_string(b.plan) + " is " + t.plan(b.plan).precision + ", the table is " + tab.precision;
       return std::nullopt;
@@ -77,52 +125,74 @@ std::optional<Table> readTable(Reader& r, const json& jt, const std::string& whe
 
 }  // namespace
 
-Result<PlanTable> parsePlanTable(const std::string& text) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Result<PlanTable>::failure("not valid JSON");
-  if (!j.is_object() || j.value("format", "") != "onnxcut.plan-table")
-    return Result<PlanTable>::failure("not an onnxcut plan table ('format' is not \"onnxcut.plan-table\")");
-  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int>() != 1)
-    return Result<PlanTable>::failure("unsupported plan-table version (this runtime reads version 1)");
+namespace {
+
+using TableIndex = PlanTable::Index;
+
+TableIndex indexTables(const std::vector<Table>& tables) {
+  TableIndex idx;
+  for (size_t i = 0; i < tables.size(); ++i)
+    idx[{tables[i].objective, tables[i].precision}].emplace_back(tables[i].load, static_cast<int>(i));
+  for (auto& [key, v] : idx) std::stable_sort(v.begin(), v.end());
+  return idx;
+}
+
+Result<PlanTable> fromJson(const json& j) {
+  auto fail = [](const std::string& e) { return Result<PlanTable>::failure(e); };
+  if (j.is_discarded()) return fail("not valid JSON");
+  const json* format = j.is_object() && j.contains("format") ? &j["format"] : nullptr;
+  if (!format || !format->is_string() || format->get<std::string>() != "onnxcut.plan-table")
+    return fail("not an onnxcut plan table ('format' is not \"onnxcut.plan-table\")");
+  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1)
+    return fail("unsupported plan-table version (this runtime reads version 1)");
   PlanTable t;
   Reader r;
-  const json net = j.value("network", json::object());
-  t.rtt_ms = r.num(net, "rtt_ms", "network");
-  if (net.contains("down_mbps") && !net["down_mbps"].is_null()) t.down_mbps = r.num(net, "down_mbps", "network");
-  if (!r.error.empty()) return Result<PlanTable>::failure(r.error);
-  if (!j.contains("plans") || !j["plans"].is_array()) return Result<PlanTable>::failure("'plans' is missing");
+  if (j.contains("network") && !j["network"].is_object()) return fail("'network' is not an object");
+  const json net = j.contains("network") ? j["network"] : json::object();
+  t.rtt_ms = r.num(net, "rtt_ms", "network", 0.0);
+  if (net.contains("down_mbps") && !net["down_mbps"].is_null()) {
+    t.down_mbps = r.num(net, "down_mbps", "network");
+    if (r.error.empty() && !(*t.down_mbps > 0)) return fail("network: 'down_mbps' must be positive");
+  }
+  if (!r.error.empty()) return fail(r.error);
+  if (!j.contains("plans") || !j["plans"].is_array()) return fail("'plans' is missing");
+  if (j["plans"].size() > kMaxPlans) return fail("more than " + std::to_string(kMaxPlans) + " plans");
+  t.plans.reserve(j["plans"].size());
   for (size_t i = 0; i < j["plans"].size(); ++i) {
     const json& jp = j["plans"][i];
     const std::string where = "plan " + std::to_string(i);
     PlanInfo p;
-    p.id = static_cast<int>(r.num(jp, "id", where));
+    p.id = r.index(jp, "id", where, kMaxPlans);
     p.precision = r.str(jp, "precision", where);
-    p.device_ms = r.num(jp, "device_ms", where);
-    p.cloud_ms = r.num(jp, "cloud_ms", where);
-    const double fp32 = r.num(jp, "up_bytes_fp32", where);
-    p.down_bytes = r.num(jp, "down_bytes", where);
+    p.device_ms = r.num(jp, "device_ms", where, 0.0);
+    p.cloud_ms = r.num(jp, "cloud_ms", where, 0.0);
+    const double fp32 = r.num(jp, "up_bytes_fp32", where, 0.0);
+    p.down_bytes = r.num(jp, "down_bytes", where, 0.0);
     p.head = r.pathOrEmpty(jp, "head", where);
     p.tail = r.pathOrEmpty(jp, "tail", where);
-    if (!r.error.empty()) return Result<PlanTable>::failure(r.error);
-    if (p.id != static_cast<int>(i)) return Result<PlanTable>::failure(where + ": id " + std::to_string(p.id) + " out of order");
-    if (!knownPrecision(p.precision)) return Result<PlanTable>::failure(where + ": unknown precision '" + p.precision + "'");
-    if (p.device_ms < 0 || p.cloud_ms < 0 || fp32 < 0 || p.down_bytes < 0)
-      return Result<PlanTable>::failure(where + ": negative figure");
     // up_bytes (sent) is an onnxcut extension; else apply the precision to
     // the full-precision size (exact for float32 cuts).
-    p.up_bytes = jp.contains("up_bytes") ? r.num(jp, "up_bytes", where)
+    p.up_bytes = jp.contains("up_bytes") ? r.num(jp, "up_bytes", where, 0.0)
                  : fp32 * (p.precision == "fp16" ? 0.5 : p.precision == "int8" ? 0.25 : 1.0);
-    if (!jp.contains("device_nodes") || !jp["device_nodes"].is_array())
-      return Result<PlanTable>::failure(where + ": 'device_nodes' is missing");
-    for (const auto& k : jp["device_nodes"]) p.device_nodes.push_back(k.is_string() ? k.get<std::string>() : "");
+    if (!r.error.empty()) return fail(r.error);
+    if (p.id != static_cast<int>(i)) return fail(where + ": id " + std::to_string(p.id) + " out of order");
+    if (!knownPrecision(p.precision)) return fail(where + ": unknown precision '" + p.precision + "'");
+    const json* nodes = r.field(jp, "device_nodes");
+    if (!nodes || !nodes->is_array()) return fail(where + ": 'device_nodes' is missing");
+    p.device_nodes.reserve(nodes->size());
+    for (const auto& k : *nodes) {
+      if (!k.is_string()) return fail(where + ": 'device_nodes' holds a non-string");
+      p.device_nodes.push_back(k.get<std::string>());
+    }
     p.uses_cloud = !p.tail.empty() || p.cloud_ms > 0 || fp32 > 0;
     t.plans.push_back(std::move(p));
   }
   if (!j.contains("tables") || !j["tables"].is_array() || j["tables"].empty())
-    return Result<PlanTable>::failure("'tables' is missing or empty");
+    return fail("'tables' is missing or empty");
+  if (j["tables"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " tables");
   for (size_t i = 0; i < j["tables"].size(); ++i) {
     auto tab = readTable(r, j["tables"][i], "table " + std::to_string(i), t);
-    if (!tab) return Result<PlanTable>::failure(r.error);
+    if (!tab) return fail(r.error);
     t.tables.push_back(std::move(*tab));
   }
   if (j.contains("baselines") && j["baselines"].is_object()) {
@@ -130,27 +200,43 @@ Result<PlanTable> parsePlanTable(const std::string& text) {
     for (const char* key : {"device_only", "cloud_only"}) {
       if (!b.contains(key) || !b[key].is_object()) continue;
       for (const auto& [prec, id] : b[key].items()) {
-        if (!id.is_number_integer() || id.get<int>() < 0 || id.get<int>() >= static_cast<int>(t.plans.size()))
-          return Result<PlanTable>::failure(std::string("baselines.") + key + "." + prec + ": no such plan");
-        (std::string(key) == "device_only" ? t.device_only : t.cloud_only)[prec] = id.get<int>();
+        const int plan = r.index(b[key], prec.c_str(), std::string("baselines.") + key, t.plans.size());
+        if (!r.error.empty()) return fail(r.error);
+        (std::string(key) == "device_only" ? t.device_only : t.cloud_only)[prec] = plan;
       }
     }
-    if (b.contains("chain_only") && b["chain_only"].is_array())
+    if (b.contains("chain_only") && b["chain_only"].is_array()) {
+      if (b["chain_only"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " chain tables");
       for (size_t i = 0; i < b["chain_only"].size(); ++i) {
         auto tab = readTable(r, b["chain_only"][i], "baselines.chain_only " + std::to_string(i), t);
-        if (!tab) return Result<PlanTable>::failure(r.error);
+        if (!tab) return fail(r.error);
         t.chain_only.push_back(std::move(*tab));
       }
+    }
   }
+  t.table_index = indexTables(t.tables);
+  t.chain_index = indexTables(t.chain_only);
   return Result<PlanTable>{std::move(t), ""};
 }
 
+}  // namespace
+
+Result<PlanTable> parsePlanTable(const std::string& text) {
+  if (text.size() > kMaxTableBytes)
+    return Result<PlanTable>::failure("larger than " + std::to_string(kMaxTableBytes >> 20) + " MiB");
+  return fromJson(json::parse(text, nullptr, /*allow_exceptions=*/false));
+}
+
 Result<PlanTable> loadPlanTable(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) return Result<PlanTable>::failure(path + ": cannot open the file");
-  std::stringstream buf;
-  buf << f.rdbuf();
-  auto r = parsePlanTable(buf.str());
+  const auto size = f.tellg();
+  if (size < 0) return Result<PlanTable>::failure(path + ": cannot read the file");
+  if (static_cast<size_t>(size) > kMaxTableBytes)
+    return Result<PlanTable>::failure(path + ": larger than " + std::to_string(kMaxTableBytes >> 20) + " MiB");
+  f.seekg(0);
+  // Parsed from the stream: the text is never held beside the parsed tree.
+  auto r = fromJson(json::parse(f, nullptr, /*allow_exceptions=*/false));
   if (!r.ok()) r.error = path + ": " + r.error;
   return r;
 }
@@ -171,14 +257,32 @@ Prediction predict(const PlanTable& t, const PlanInfo& p, double up_mbps, double
 Result<Selection> selectIn(const PlanTable& t, const std::vector<Table>& tables, const Query& q) {
   if (!(q.mbps > 0) || !std::isfinite(q.mbps)) return Result<Selection>::failure("bandwidth must be a positive number");
   if (!(q.load >= 1) || !std::isfinite(q.load)) return Result<Selection>::failure("server load must be >= 1");
+  // The tabulated loads of (objective, precision), ascending: indexed once
+  // per table list, O(log tables) per call.
+  auto covers = [&](const TableIndex& i) {
+    size_t n = 0;
+    for (const auto& e : i) n += e.second.size();
+    return n == tables.size();
+  };
+  TableIndex scratch;
+  const TableIndex* index = &tables == &t.tables && covers(t.table_index)    ? &t.table_index
+                            : &tables == &t.chain_only && covers(t.chain_index) ? &t.chain_index
+                                                                                : nullptr;
+  if (!index) index = &(scratch = indexTables(tables));  // a list built by hand
+  const TableIndex& idx = *index;
   auto pick = [&](const std::string& objective) -> std::optional<Selection> {
-    // Tabulated loads for (objective, precision), ascending.
+    const auto found = idx.find({objective, q.precision});
     const Table* best = nullptr;
     const Table* highest = nullptr;
-    for (const auto& tab : tables) {
-      if (tab.objective != objective || tab.precision != q.precision) continue;
-      if (!highest || tab.load > highest->load) highest = &tab;
-      if (tab.load >= q.load - 1e-12 && (!best || tab.load < best->load)) best = &tab;
+    if (found != idx.end()) {
+      const auto& loads = found->second;
+      // The first table at the highest load, as in file order.
+      const auto top = std::lower_bound(loads.begin(), loads.end(), loads.back().first,
+                                        [](const std::pair<double, int>& e, double x) { return e.first < x; });
+      highest = &tables[static_cast<size_t>(top->second)];
+      auto it = std::lower_bound(loads.begin(), loads.end(), q.load - 1e-12,
+                                 [](const std::pair<double, int>& e, double x) { return e.first < x; });
+      if (it != loads.end()) best = &tables[static_cast<size_t>(it->second)];
     }
     if (!highest) return std::nullopt;
     Selection s;

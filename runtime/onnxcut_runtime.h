@@ -55,11 +55,21 @@ struct PlanTable {
   std::map<std::string, int> device_only, cloud_only;
   std::vector<Table> chain_only;
   const PlanInfo& plan(int id) const { return plans[static_cast<size_t>(id)]; }
+
+  // Built by parsePlanTable: positions of the tables of each (objective,
+  // precision), sorted by load, so select() is O(log tables + log bands).
+  // A table list changed by hand is indexed again on each call.
+  using Index = std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, int>>>;
+  Index table_index, chain_index;
 };
 
-// Validates every rule of plan-table.md: format and version, finite numbers,
-// plan ids that exist, bands sorted and contiguous, adjacent bands distinct,
-// band plans of the table's precision. The error names what is wrong.
+// Validates every rule of plan-table.md: format and version, finite numbers
+// (times, sizes and RTT not negative), whole-number plan ids that exist,
+// bands sorted and contiguous, adjacent bands distinct, band plans of the
+// table's precision, head/tail paths that stay inside the table's folder
+// (never absolute, never '..'). Caps (docs/reliability.md): 256 MiB of
+// JSON, 10^6 plans, 10^5 tables, 10^6 bands per table. The error names
+// what is wrong; nothing is ever thrown or converted out of range.
 Result<PlanTable> parsePlanTable(const std::string& json_text);
 Result<PlanTable> loadPlanTable(const std::string& path);
 

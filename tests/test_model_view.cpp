@@ -6,6 +6,10 @@
 #include <onnx/onnx_pb.h>
 
 #include <filesystem>
+#include <functional>
+#include <optional>
+#include <fstream>
+#include <unistd.h>
 
 #include "bottlenecks.h"
 #include "errors.h"
@@ -246,6 +250,192 @@ TEST(SharedModels, LegacyModelFailsCleanly) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("no opset_import"), std::string::npos) << e.what();
   }
+}
+
+}  // namespace
+}  // namespace onnxcut
+
+namespace onnxcut {
+namespace {
+
+// A model y = x + w whose w (4 floats) lives in external data at `location`,
+// written to dir/model.onnx.
+std::string writeExternalModel(const std::filesystem::path& dir, const std::string& location,
+                               const std::string& offset = "0", const std::string& length = "16") {
+  onnx::ModelProto m;
+  EXPECT_TRUE(onnx::OnnxParser::Parse(m, R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[4] x) => (float[4] y) {
+  y = Add (x, w)
+}
+)").IsOK());
+  auto* w = m.mutable_graph()->add_initializer();
+  w->set_name("w");
+  w->set_data_type(onnx::TensorProto::FLOAT);
+  w->add_dims(4);
+  w->set_data_location(onnx::TensorProto::EXTERNAL);
+  for (const auto& [k, v] : {std::pair<std::string, std::string>{"location", location}, {"offset", offset}, {"length", length}}) {
+    auto* e = w->add_external_data();
+    e->set_key(k);
+    e->set_value(v);
+  }
+  const auto path = dir / "model.onnx";
+  std::ofstream f(path, std::ios::binary);
+  m.SerializeToOstream(&f);
+  return path.string();
+}
+
+void expectRefused(const std::string& model, const std::string& needle) {
+  try {
+    ModelView::load(model);
+    ADD_FAILURE() << "accepted " << model;
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+TEST(ModelView, ExternalDataMustStayInTheModelsFolder) {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("onnxcut-external-" + std::to_string(getpid()));
+  fs::remove_all(root);
+  fs::create_directories(root / "model");
+  std::ofstream(root / "outside.bin") << std::string(16, 'x');
+  std::ofstream(root / "model/weights.bin") << std::string(16, 'x');
+  const fs::path dir = root / "model";
+  EXPECT_NO_THROW(ModelView::load(writeExternalModel(dir, "weights.bin")));
+  expectRefused(writeExternalModel(dir, "/etc/passwd"), "'/etc/passwd' is outside the model's folder");
+  expectRefused(writeExternalModel(dir, "../outside.bin"), "'../outside.bin' is outside the model's folder");
+  expectRefused(writeExternalModel(dir, "sub/../../outside.bin"), "is outside the model's folder");
+  fs::create_symlink(root / "outside.bin", dir / "link.bin");
+  expectRefused(writeExternalModel(dir, "link.bin"), "'link.bin' leads outside the model's folder");
+  expectRefused(writeExternalModel(dir, "missing.bin"), "'missing.bin' does not exist next to the model");
+  expectRefused(writeExternalModel(dir, "weights.bin", "8", "16"), "runs past the end of the file (16 bytes)");
+  expectRefused(writeExternalModel(dir, "weights.bin", "-1"), "offset/length must be whole numbers");
+  expectRefused(writeExternalModel(dir, ""), "external data without a location");
+  fs::remove_all(root);
+}
+
+}  // namespace
+}  // namespace onnxcut
+
+namespace onnxcut {
+namespace {
+
+onnx::ModelProto parse(const char* text) {
+  onnx::ModelProto m;
+  const auto status = onnx::OnnxParser::Parse(m, text);
+  EXPECT_TRUE(status.IsOK()) << status.ErrorMessage();
+  return m;
+}
+
+// Loading either succeeds or refuses with InputError naming the problem;
+// nothing else may happen (the sanitizer build runs these too).
+std::optional<std::string> loadError(const onnx::ModelProto& m) {
+  try {
+    ModelView::fromProto(m, "<hostile>");
+    return std::nullopt;
+  } catch (const InputError& e) {
+    return std::string(e.what());
+  }
+}
+
+TEST(ConstFold, UnsqueezeAxesOutOfRangeOrRepeatedAreNotFolded) {
+  for (const char* axes : {"int64[1] {5}", "int64[1] {-9}", "int64[2] {0, 0}", "int64[2] {0, -3}"}) {
+    SCOPED_TRACE(axes);
+    std::string text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 4] x) => (float[?] y) {
+  s = Shape (x)
+  a = Constant <value = )" + std::string(axes) + R"(> ()
+  u = Unsqueeze (s, a)
+  y = Reshape (x, u)
+}
+)";
+    const auto m = parse(text.c_str());
+    if (auto err = loadError(m)) {
+      EXPECT_NE(err->find("<hostile>"), std::string::npos) << *err;
+    } else {
+      const ModelView mv = ModelView::fromProto(m, "<hostile>");
+      EXPECT_FALSE(mv.tensors()[*mv.findTensor("y")].bytes.has_value());  // unknown, never garbage
+    }
+  }
+}
+
+TEST(ConstFold, BroadcastAgainstAnEmptyTensorIsEmpty) {
+  const auto m = parse(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[2, 3] x) => (float[2, 3] y) {
+  s = Shape (x)
+  e = Constant <value = int64[0] {}> ()
+  o = Constant <value = int64[1] {5}> ()
+  z = Add (o, e)
+  c = Concat <axis = 0> (s, z)
+  y = Reshape (x, c)
+}
+)");
+  const ModelView mv = ModelView::fromProto(m, "<t>");  // [1] + [0] = [0]: c = s
+  ASSERT_TRUE(mv.tensors()[*mv.findTensor("y")].bytes.has_value());
+  EXPECT_EQ(*mv.tensors()[*mv.findTensor("y")].bytes, 24);
+}
+
+TEST(ModelLoad, TensorDataMustMatchItsDims) {
+  const char* text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 4] x) => (float[?] y) {
+  y = Reshape (x, shape)
+}
+)";
+  auto withShape = [&](const std::function<void(onnx::TensorProto&)>& edit) {
+    onnx::ModelProto m = parse(text);
+    auto* t = m.mutable_graph()->add_initializer();
+    t->set_name("shape");
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(2);
+    const int64_t v[2] = {2, 2};
+    t->set_raw_data(std::string(reinterpret_cast<const char*>(v), sizeof v));
+    edit(*t);
+    return m;
+  };
+  EXPECT_FALSE(loadError(withShape([](onnx::TensorProto&) {})).has_value());
+  auto err = loadError(withShape([](onnx::TensorProto& t) { t.set_raw_data(std::string(8, '\0')); }));
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("tensor 'shape': raw_data holds 8 bytes, its dims and type need 16"), std::string::npos) << *err;
+  err = loadError(withShape([](onnx::TensorProto& t) { t.set_dims(0, -2); }));
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("dims must be non-negative"), std::string::npos) << *err;
+  err = loadError(withShape([](onnx::TensorProto& t) {
+    t.set_dims(0, int64_t{1} << 40);
+    t.add_dims(int64_t{1} << 40);
+  }));
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("product must fit in 64 bits"), std::string::npos) << *err;
+  err = loadError(withShape([](onnx::TensorProto& t) {
+    t.clear_raw_data();
+    t.add_int64_data(2);
+  }));
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("holds 1 values, its dims say 2"), std::string::npos) << *err;
+  err = loadError(withShape([](onnx::TensorProto& t) { t.set_data_type(77); }));
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->find("data type 77 is not an ONNX tensor type"), std::string::npos) << *err;
+}
+
+TEST(ConstFold, HugeSliceEndsAndCastsSaturate) {
+  // INT64_MAX ends (exporters write them) and a cast of a huge float to
+  // int32 must fold without undefined conversions.
+  const auto m = parse(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[2, 3, 4] x) => (float[?] y) {
+  s = Shape (x)
+  b = Constant <value = int64[1] {1}> ()
+  e = Constant <value = int64[1] {9223372036854775807}> ()
+  t = Slice (s, b, e)
+  f = Constant <value = float[1] {1e30}> ()
+  i = Cast <to = 6> (f)
+  y = Reshape (x, t)
+}
+)");
+  if (auto err = loadError(m)) FAIL() << *err;
 }
 
 }  // namespace

@@ -40,19 +40,104 @@ TEST(PlanTableLoad, EveryRuleIsChecked) {
               "gap or overlap");
   expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 1.0, "plan": 0}, {"min_mbps": 1.0, "max_mbps": 100.0, "plan": 0}])"),
               "same plan as the band before");
-  expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 100.0, "plan": 7}])"), "plan 7 does not exist");
+  expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 100.0, "plan": 7}])"), "'plan' is 7, not a whole number from 0 to 1 (no such plan)");
   expectError(tableJson(R"([{"min_mbps": 5.0, "max_mbps": 1.0, "plan": 0}])"), "0 < min_mbps < max_mbps");
   // JSON cannot encode inf or NaN; an overflowing literal is refused whole.
   expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 1e999, "plan": 0}])"), "not valid JSON");
-  expectError(tableJson(R"([])"), "'bands' is missing or empty");
+  expectError(tableJson(R"([])"), "'bands' is missing, empty");
   expectError(tableJson(R"([{"min_mbps": 0.1, "plan": 0}])"), "'max_mbps' is missing");
   auto wrong_precision = tableJson();
   wrong_precision.replace(wrong_precision.find(R"("precision": "fp32", "bands")"), 19, R"("precision": "int8")");
   expectError(wrong_precision, "plan 0 is fp32, the table is int8");
   auto negative = tableJson();
   negative.replace(negative.find(R"("device_ms": 10.0)"), 17, R"("device_ms": -1.0)");
-  expectError(negative, "negative figure");
+  expectError(negative, "plan 0: 'device_ms' is negative (-1)");
   EXPECT_FALSE(loadPlanTable("/nonexistent/plan-table.json").ok());
+}
+
+// Hostile tables from a download: never a conversion out of range, never
+// an exception, never a path that leaves the table's folder.
+TEST(PlanTableLoad, HostileValuesAreRefusedByName) {
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string j = tableJson();
+    const size_t at = j.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return j.replace(at, from.size(), to);
+  };
+  const std::string band = R"([{"min_mbps": 0.1, "max_mbps": 100.0, "plan": )";
+  expectError(tableJson(band + "1e300}]"), "'plan' is 1e+300, not a whole number");
+  expectError(tableJson(band + "0.5}]"), "'plan' is 0.5, not a whole number");
+  expectError(tableJson(band + "-1}]"), "'plan' is -1, not a whole number");
+  expectError(with(R"("id": 0,)", R"("id": 1e300,)"), "plan 0: 'id' is 1e+300");
+  expectError(with(R"("head": "plans/0/head.onnx")", R"("head": "../../etc/passwd")"), "'head' path '../../etc/passwd' is not a plain path");
+  expectError(with(R"("head": "plans/0/head.onnx")", R"("head": "/etc/shadow")"), "'head' path '/etc/shadow'");
+  expectError(with(R"("tail": "plans/1/tail.onnx")", R"("tail": "plans/../../x.onnx")"), "'tail' path 'plans/../../x.onnx'");
+  expectError(with(R"("head": "plans/0/head.onnx")", R"("head": "")"), "'head' path ''");
+  expectError(with(R"("head": "plans/0/head.onnx")", R"("head": 5)"), "'head' is missing or not a string");
+  expectError(with(R"("rtt_ms": 0.0)", R"("rtt_ms": -3)"), "network: 'rtt_ms' is negative (-3)");
+  expectError(with(R"("down_mbps": null)", R"("down_mbps": 0)"), "'down_mbps' must be positive");
+  expectError(with(R"("up_bytes_fp32": 1000)", R"("up_bytes_fp32": -1000)"), "plan 1: 'up_bytes_fp32' is negative");
+  expectError(with(R"("down_bytes": 0, "head": null)", R"("down_bytes": -5, "head": null)"), "'down_bytes' is negative");
+  // Type mismatches are located messages, not library exceptions.
+  expectError(with(R"("format": "onnxcut.plan-table")", R"("format": 7)"), "not an onnxcut plan table");
+  expectError(with(R"("network": {"rtt_ms": 0.0, "down_mbps": null})", R"("network": "fast")"), "'network' is not an object");
+  expectError(with(R"("device_nodes": ["a", "b"])", R"("device_nodes": ["a", 3])"), "'device_nodes' holds a non-string");
+  expectError(with(R"("version": 1)", R"("version": 99999999999999999999)"), "unsupported plan-table version");
+  expectError(with(R"("server_load": 1.0)", R"("server_load": "1")"), "'server_load' is missing or not a number");
+  expectError(with(R"("server_load": 1.0)", R"("server_load": 0.5)"), "'server_load' is 0.5, below 1");
+  expectError(with(R"("objective": "latency")", R"("objective": "speed")"), "unknown objective 'speed'");
+  expectError(with(R"("cloud_only": {"fp32": 1})", R"("cloud_only": {"fp32": 1e300})"), "baselines.cloud_only: 'fp32' is 1e+300");
+  expectError(R"({"format": "onnxcut.plan-table", "version": 1, "network": {"rtt_ms": 0}, "plans": {}, "tables": []})", "'plans' is missing");
+}
+
+// select() finds tables through an index; this is the definition it must
+// match: the first table (file order) at the least tabulated load >= the
+// query's, else the first at the highest load (extrapolated).
+TEST(Select, IndexedLookupMatchesTheDefinition) {
+  std::string tables;
+  const double loads[] = {1, 2, 2, 4, 1.5, 4, 8, 1};
+  const char* precisions[] = {"fp32", "int8"};
+  for (int i = 0; i < 16; ++i) {
+    const int plan = i % 2;
+    // Each table's single band names its own plan pattern so tables differ.
+    tables += std::string(R"(, {"objective": ")") + (i % 3 == 2 ? "throughput" : "latency") +
+              R"(", "server_load": )" + std::to_string(loads[i % 8]) + R"(, "precision": "fp32", "bands": [)" +
+              R"({"min_mbps": 0.1, "max_mbps": )" + std::to_string(1.0 + i) + R"(, "plan": )" + std::to_string(plan) +
+              R"(}, {"min_mbps": )" + std::to_string(1.0 + i) + R"(, "max_mbps": 100.0, "plan": )" +
+              std::to_string(1 - plan) + "}]}";
+  }
+  (void)precisions;
+  const auto parsed = parsePlanTable(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 100.0, "plan": 0}])", tables));
+  ASSERT_TRUE(parsed.ok()) << parsed.error;
+  const PlanTable& t = *parsed.value;
+  for (const char* objective : {"latency", "throughput"})
+    for (double load : {1.0, 1.2, 1.5, 2.0, 3.0, 4.0, 7.0, 8.0, 9.0})
+      for (double mbps : {0.5, 3.5, 9.5, 50.0}) {
+        const Table* best = nullptr;
+        const Table* highest = nullptr;
+        for (const auto& tab : t.tables) {
+          if (tab.objective != objective || tab.precision != "fp32") continue;
+          if (!highest || tab.load > highest->load) highest = &tab;
+          if (tab.load >= load - 1e-12 && (!best || tab.load < best->load)) best = &tab;
+        }
+        const Table* want = best ? best : highest;
+        int want_plan = want->bands.front().plan;
+        for (const auto& b : want->bands)
+          if (b.min_mbps <= mbps) want_plan = b.plan;
+        Query q;
+        q.mbps = mbps;
+        q.load = load;
+        q.objective = objective;
+        const auto s = select(t, q);
+        ASSERT_TRUE(s.ok()) << s.error;
+        EXPECT_EQ(s.value->plan, want_plan) << objective << " load " << load << " at " << mbps;
+        EXPECT_EQ(s.value->table_load, want->load);
+        EXPECT_EQ(s.value->load_extrapolated, best == nullptr);
+        // A table list changed by hand is indexed again, not looked up stale.
+        PlanTable copy = t;
+        copy.tables.erase(copy.tables.begin());
+        EXPECT_TRUE(select(copy, q).ok());
+      }
 }
 
 TEST(Select, PicksTheBandAndPredicts) {
