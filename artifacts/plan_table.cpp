@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <stdexcept>
 
 namespace onnxcut {
 namespace {
@@ -19,6 +20,18 @@ json tensorEntry(const TensorInfo& t) {
 // work at all would have infinite throughput; it is capped.
 constexpr double kMaxFps = 1e9;
 double finite(double fps) { return std::isfinite(fps) ? std::min(fps, kMaxFps) : kMaxFps; }
+
+// plan-table.md: every number is finite. Options and costs are validated
+// into ranges where that holds; a table that breaks it anyway is a bug, and
+// is never written (JSON would show it as null).
+void requireFinite(const json& j, const std::string& where) {
+  if (j.is_number_float() && !std::isfinite(j.get<double>()))
+    throw std::logic_error("non-finite number at " + where);
+  if (j.is_object())
+    for (const auto& [k, v] : j.items()) requireFinite(v, where + "." + k);
+  if (j.is_array())
+    for (size_t i = 0; i < j.size(); ++i) requireFinite(j[i], where + "[" + std::to_string(i) + "]");
+}
 
 }  // namespace
 
@@ -93,6 +106,7 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
   j["baselines"] = {{"device_only", set.baselines.device_only},
                     {"cloud_only", set.baselines.cloud_only},
                     {"chain_only", chain}};
+  requireFinite(j, "plan-table.json");
   return j;
 }
 

@@ -29,8 +29,16 @@ struct PlanOptions {
   std::vector<std::string> pin_device, pin_cloud;  // node keys
 };
 
+// The ranges every figure stays finite in (docs/reliability.md).
+constexpr double kMinMbps = 1e-6;  // 1 bit/s
+constexpr double kMaxMbps = 1e9;   // 1 Pbit/s
+constexpr double kMaxMs = 1e9;     // per node cost and RTT: ~11.6 days
+constexpr double kMaxLoad = 1e6;
+
 // Throws InputError listing every bad option (named with optionRef).
 void validateOptions(const PlanOptions& opt);
+// Every cost finite, in [0, kMaxMs]; throws InputError naming the nodes.
+void validateCosts(const NodeCosts& costs, int num_nodes, const NodeKeys& keys);
 
 struct PlannedPlan {
   int id = 0;

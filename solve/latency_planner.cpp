@@ -1,6 +1,8 @@
 #include "latency_planner.h"
 
 #include <algorithm>
+#include <string>
+#include <stdexcept>
 #include <cmath>
 #include <functional>
 
@@ -105,6 +107,8 @@ std::vector<Band> envelopeBands(const LatencyProblem& pr, Solver solve, double m
       bands.push_back({lo, hi, it->plan});
     }
   }
+  if (bands.empty()) throw std::logic_error("band assembly produced no band for [" + std::to_string(min_mbps) + ", " +
+                                            std::to_string(max_mbps) + "] Mbit/s");
   bands.back().max_mbps = max_mbps;
   return bands;
 }

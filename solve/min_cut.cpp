@@ -62,6 +62,9 @@ class NetworkBuilder {
 
   void add(Vertex u, Vertex v, double cap_uv, double cap_vu) {
     if (cap_uv == 0 && cap_vu == 0) return;
+    // Finite, or the infinite marker: never a value llround can't convert.
+    if (!(std::isfinite(cap_uv) && std::isfinite(cap_vu)) || std::isnan(cap_uv + cap_vu))
+      throw std::logic_error("min cut: a non-finite capacity (options and costs are validated into finite ranges)");
     if (cap_uv > 0) total_ += cap_uv;
     if (cap_vu > 0) total_ += cap_vu;
     pending_.push_back({u, v, cap_uv, cap_vu});
@@ -69,6 +72,7 @@ class NetworkBuilder {
   Vertex addVertex() { return boost::add_vertex(g_); }
 
   FlowGraph& build() {
+    if (!std::isfinite(total_)) throw std::logic_error("min cut: the capacities sum to infinity");
     const double scale = total_ > 0 ? kFiniteScale / total_ : 0.0;
     auto toInt = [&](double c) { return c < 0 ? kInfinite : static_cast<int64_t>(std::llround(c * scale)); };
     for (const auto& e : pending_) addFlowEdge(e.u, e.v, toInt(e.cap_uv), toInt(e.cap_vu));

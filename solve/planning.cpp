@@ -31,6 +31,7 @@ Pins resolvePins(const PlanOptions& opt, const NodeKeys& keys) {
 PlanSet planTables(const PlanGraph& g, const NodeCosts& costs, const NodeKeys& keys,
                    const PlanOptions& opt) {
   validateOptions(opt);
+  validateCosts(costs, g.num_nodes, keys);
   const auto forced = forcedSides(g, resolvePins(opt, keys), keys);
   PlanSet out;
   std::map<std::pair<DeviceSet, Precision>, int> ids;

@@ -10,6 +10,8 @@
 #include "throughput_planner.h"
 
 #include <algorithm>
+#include <string>
+#include <stdexcept>
 #include <cmath>
 #include <limits>
 #include <functional>
@@ -26,6 +28,9 @@ namespace {
 // the best bound on the shared models; more buys little (docs/throughput.md).
 constexpr int kDualIterations = 24;
 constexpr double kStepSize = 1.0;
+// One update may multiply a weight by at most e^700 (still finite): a
+// stage 1e6 times slower than the best plan weighs all, never infinity.
+constexpr double kMaxLogStep = 700.0;
 // Local search stops after this many full passes without gain, or this many.
 constexpr int kMaxLocalPasses = 16;
 // Bound slack for the min cut's integer rounding (2^-48 of the total).
@@ -159,6 +164,9 @@ ThroughputResult bestThroughputPlan(const LatencyProblem& pr, double up_mbps) {
   // The latency-optimal plans: the guarantee (within 4x of optimal, 3x
   // without a downlink stage) comes from these.
   consider(optimalLatencyPlan(pr, up_mbps));
+  // Weights kept as logarithms and normalised from the largest: a stage
+  // orders of magnitude slower than the best plan can't overflow exp().
+  double log_lambda[4] = {0, 0, 0, 0};
   double lambda[4] = {0.25, 0.25, 0.25, 0.25};  // dev, up, cloud, down
   double bound = 0;
   for (int it = 0; it < kDualIterations; ++it) {
@@ -169,8 +177,10 @@ ThroughputResult bestThroughputPlan(const LatencyProblem& pr, double up_mbps) {
     bound = std::max(bound, lambda[0] * t[0] + lambda[1] * t[1] + lambda[2] * t[2] + lambda[3] * t[3]);
     // Multiplicative weights: stages that are slow for this plan gain weight.
     const double scale = std::max(best_st.bottleneck(), 1e-300);
+    for (int i = 0; i < 4; ++i) log_lambda[i] += std::min(kStepSize * t[i] / scale, kMaxLogStep);
+    const double top = *std::max_element(log_lambda, log_lambda + 4);
     double sum = 0;
-    for (int i = 0; i < 4; ++i) sum += lambda[i] *= std::exp(kStepSize * t[i] / scale);
+    for (int i = 0; i < 4; ++i) sum += lambda[i] = std::exp(log_lambda[i] - top);  // the largest is 1
     for (double& l : lambda) l /= sum;
   }
   LocalSearch(pr, up_mbps, r.plan).run();
@@ -269,6 +279,8 @@ std::vector<ThroughputBand> assembleBands(
     const auto [bound_fps, ratio] = bound(lo, hi, c);
     bands.push_back({lo, hi, env.plans[it->plan], fps(c.at(1.0 / lo)), fps(c.at(1.0 / hi)), bound_fps, ratio});
   }
+  if (bands.empty()) throw std::logic_error("band assembly produced no band for [" + std::to_string(min_mbps) + ", " +
+                                            std::to_string(max_mbps) + "] Mbit/s");
   bands.back().max_mbps = max_mbps;
   return bands;
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <random>
 
 #include "errors.h"
 #include "latency_planner.h"
@@ -70,6 +71,39 @@ TEST(Throughput, SearchIsWithinFactor3AndBoundHolds) {
   std::printf("throughput search vs optimum on %zu DAGs: optimal %d, median %.4f, p10 %.4f, worst %.4f\n",
               ratios.size(), exact, percentile(ratios, 0.5), percentile(ratios, 0.1), percentile(ratios, 0.0));
   EXPECT_GE(percentile(ratios, 0.5), 0.95);
+}
+
+// Costs and links orders of magnitude apart (a 1e5 ms downlink stage
+// against a sub-millisecond plan): the weight update must stay finite and
+// the search must always return a valid plan within 3x of the optimum.
+TEST(Throughput, ExtremeCostRatiosNeverBreakTheSearch) {
+  std::mt19937_64 rng(99);
+  int runs = 0;
+  for (uint64_t seed = 50000; seed < 52000; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomOptions o;
+    o.max_nodes = 9;
+    o.extreme_values = seed % 2 == 0;
+    RandomCase rc = randomCase(seed, o);
+    for (int v = 0; v < rc.graph.num_nodes; ++v) {  // per-node scales 1e-6 .. 1e6
+      rc.costs.device_ms[v] *= std::pow(10.0, static_cast<int>(rng() % 13) - 6);
+      rc.costs.cloud_ms[v] *= std::pow(10.0, static_cast<int>(rng() % 13) - 6);
+    }
+    if (seed % 3 == 0) rc.net.down_mbps = 1e-4 * static_cast<double>(1 + rng() % 10);  // a crawling downlink
+    const auto forced = forcedOf(rc);
+    if (!forced) continue;
+    const double up = rc.net.up_mbps * std::pow(10.0, static_cast<int>(rng() % 9) - 4);
+    const double opt = bruteForceMin(rc.graph, *forced, [&](const DeviceSet& d) { return bottleneckOf(rc, d, up); });
+    const LatencyProblem pr{rc.graph, rc.costs, *forced, rc.net};
+    ThroughputResult r;
+    ASSERT_NO_THROW(r = bestThroughputPlan(pr, up));
+    ASSERT_TRUE(isValidPlan(rc.graph, r.plan));
+    ASSERT_TRUE(respectsForced(r.plan, *forced));
+    EXPECT_LE(bottleneckOf(rc, r.plan, up), 3 * opt * (1 + 1e-9) + 1e-12);
+    EXPECT_TRUE(std::isfinite(r.bound_ms) && r.bound_ms <= opt * (1 + 1e-9) + 1e-12);
+    ++runs;
+  }
+  EXPECT_GT(runs, 1500);
 }
 
 TEST(Throughput, EnumerationFindsTheExactOptimum) {
