@@ -91,13 +91,38 @@ PolicyResult replay(const std::string& name, const PlanTable& t, const Trace& tr
 // back-to-back frames of the adaptive policy until the trace ends (capped).
 int frameCount(const SimConfig& cfg, const Trace& tr) {
   if (cfg.frames > 0) return cfg.frames;
-  if (cfg.fps) return std::max(1, static_cast<int>(tr.duration() * *cfg.fps));
+  if (cfg.fps) {
+    const double n = tr.duration() * *cfg.fps;
+    if (!(n <= kMaxFrames))
+      throw InputError("one pass of the trace (" + std::to_string(tr.duration()) + " s) at " + optionRef("fps") + " " +
+                       std::to_string(*cfg.fps) + " holds more than " + std::to_string(kMaxFrames) + " frames; give " +
+                       optionRef("frames") + " N or a lower frame rate");
+    return std::max(1, static_cast<int>(n));
+  }
   return -1;
 }
 
 }  // namespace
 
+void validateSimConfig(const SimConfig& cfg) {
+  ErrorList e;
+  if (!(cfg.load >= 1) || !std::isfinite(cfg.load)) e.add(optionRef("load") + " must be >= 1");
+  if (cfg.fps && !(*cfg.fps > 0 && std::isfinite(*cfg.fps))) e.add(optionRef("fps") + " must be a positive number");
+  if (cfg.frames < 0 || cfg.frames > kMaxFrames)
+    e.add(optionRef("frames") + " must be from 0 to " + std::to_string(kMaxFrames));
+  if (cfg.estimator.window < 1 || cfg.estimator.window > 1000000)
+    e.add(optionRef("window") + " must be from 1 to 1000000");
+  if (!(cfg.estimator.alpha > 0 && cfg.estimator.alpha <= 1)) e.add(optionRef("alpha") + " must be in (0, 1]");
+  if (!(cfg.switcher.margin >= 0 && cfg.switcher.margin < 1))
+    e.add(optionRef("margin") + " must be from 0 up to (not including) 1");
+  if (cfg.switcher.patience < 1 || cfg.switcher.patience > 1000000)
+    e.add(optionRef("patience") + " must be from 1 to 1000000");
+  if (!(cfg.probe_bytes > 0 && std::isfinite(cfg.probe_bytes))) e.add("probe_bytes must be positive");
+  e.throwIfAny("bad simulation options");
+}
+
 std::vector<PolicyResult> simulate(const PlanTable& t, const Trace& tr, const SimConfig& cfg) {
+  validateSimConfig(cfg);
   const bool has_table = std::any_of(t.tables.begin(), t.tables.end(), [&](const runtime::Table& x) {
     return x.objective == "latency" && x.precision == cfg.precision;
   });
@@ -112,6 +137,12 @@ std::vector<PolicyResult> simulate(const PlanTable& t, const Trace& tr, const Si
       if (p.precision == cfg.precision) ms = std::min(ms, runtime::predict(t, p, tr.meanMbps(), cfg.load).latency_ms);
     frames = static_cast<int>(std::clamp(tr.duration() * 1000.0 / std::max(ms, 1e-3), 50.0, 20000.0));
   }
+  const double plans = static_cast<double>(std::count_if(t.plans.begin(), t.plans.end(),
+                                                         [&](const runtime::PlanInfo& p) { return p.precision == cfg.precision; }));
+  if (static_cast<double>(frames) * (plans + 6) > kMaxFrameWork)
+    throw InputError("replaying " + std::to_string(frames) + " frames for each of " + std::to_string(static_cast<long long>(plans)) +
+                     " plans is more than " + std::to_string(static_cast<long long>(kMaxFrameWork)) +
+                     " frame replays; give fewer " + optionRef("frames"));
 
   auto fixed = [&](int plan) { return [plan](double, double&) { return plan; }; };
   auto selectPlan = [&](const std::vector<runtime::Table>& tables, double mbps) {

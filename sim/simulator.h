@@ -12,6 +12,10 @@
 
 namespace onnxcut {
 
+// Caps (docs/reliability.md): replay work stays bounded whatever the trace.
+constexpr int kMaxFrames = 1000000;
+constexpr double kMaxFrameWork = 2e8;  // frames x plans replayed by best-static
+
 struct SimConfig {
   double load = 1;
   std::string precision = "fp32";
@@ -33,6 +37,11 @@ struct PolicyResult {
   double mean_ms = 0, p50_ms = 0, p95_ms = 0, throughput_fps = 0, bytes_sent = 0;
   int switches = 0;
 };
+
+// Throws InputError naming (with optionRef) every option out of range:
+// load >= 1, fps > 0, frames 0..kMaxFrames, estimator window 1..10^6,
+// EWMA alpha in (0, 1], switch margin in [0, 1), patience 1..10^6.
+void validateSimConfig(const SimConfig& cfg);
 
 // Policies: device-only, cloud-only, best-static (hindsight), chain-only
 // (Neurosurgeon), adaptive (onnxcut: estimator + table + hysteresis), oracle

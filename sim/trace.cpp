@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -15,6 +16,11 @@ namespace {
 // Mahimahi delivery opportunities are binned to rates at this resolution.
 constexpr double kMahimahiBinS = 0.1;
 constexpr double kMahimahiPacketBits = 1500 * 8;
+// Caps (docs/reliability.md): parsing and replay stay linear in the file.
+constexpr size_t kMaxTraceBytes = size_t{256} << 20;
+constexpr size_t kMaxTraceLines = 20000000;
+constexpr double kMaxTraceSpanS = 1e6;  // ~11.6 days
+constexpr double kMaxTraceMbps = 1e9;
 
 bool parseNumber(const std::string& s, double& out) {
   const std::string t = trim(s);
@@ -81,11 +87,17 @@ TraceFormat parseTraceFormat(const std::string& s) {
 
 Trace::Trace(std::vector<double> starts, std::vector<double> rates, double duration, std::string label)
     : starts_(std::move(starts)), rates_(std::move(rates)), duration_(duration), label_(std::move(label)) {
+  if (starts_.empty() || starts_.size() != rates_.size() || !(duration_ > 0) || !std::isfinite(duration_))
+    throw InputError(label_ + ": the trace spans no time");
+  cum_bits_.reserve(starts_.size() + 1);
   for (size_t i = 0; i < starts_.size(); ++i) {
+    cum_bits_.push_back(bits_per_cycle_);
     const double end = i + 1 < starts_.size() ? starts_[i + 1] : duration_;
     bits_per_cycle_ += rates_[i] * 1e6 * (end - starts_[i]);
   }
-  if (!(bits_per_cycle_ > 0)) throw InputError(label_ + ": the trace has no bandwidth at all (every rate is 0)");
+  cum_bits_.push_back(bits_per_cycle_);
+  if (!(bits_per_cycle_ > 0) || !std::isfinite(bits_per_cycle_))
+    throw InputError(label_ + ": the trace has no bandwidth at all (every rate is 0)");
 }
 
 size_t Trace::segmentAt(double phase) const {
@@ -104,23 +116,22 @@ double Trace::transferEnd(double t0, double bits) const {
   if (bits <= 0) return t0;
   double cycles = std::floor(std::max(t0, 0.0) / duration_);
   double phase = std::max(t0, 0.0) - cycles * duration_;
-  // Whole cycles first (long transfers on slow traces).
-  const double whole = std::floor(bits / bits_per_cycle_);
-  if (whole >= 1) {
-    bits -= whole * bits_per_cycle_;
-    cycles += whole;
-    if (bits <= 0) return cycles * duration_ + phase;
-  }
-  size_t i = segmentAt(phase);
-  for (size_t guard = 0; guard < 4 * starts_.size() + 8; ++guard) {
-    const double end = i + 1 < starts_.size() ? starts_[i + 1] : duration_;
-    const double cap = rates_[i] * 1e6 * (end - phase);
-    if (cap >= bits) return cycles * duration_ + phase + bits / (rates_[i] * 1e6);
-    bits -= cap;
-    if (++i == starts_.size()) { i = 0; cycles += 1; phase = 0; }
-    else phase = starts_[i];
-  }
-  return cycles * duration_ + phase;  // unreachable: a full cycle carries > 0 bits
+  // Bits the cycle has carried by `phase`, then the point where `bits` more
+  // have gone: whole cycles, then a binary search over the prefix sums
+  // (O(log segments) per transfer, whatever the trace).
+  const size_t i = segmentAt(phase);
+  double target = cum_bits_[i] + rates_[i] * 1e6 * (phase - starts_[i]) + bits;
+  const double whole = std::floor(target / bits_per_cycle_);
+  cycles += whole;
+  target -= whole * bits_per_cycle_;
+  if (target <= 0) return cycles * duration_;
+  // The first segment whose end carries the target (zero-rate segments are
+  // skipped: their end equals their start in bits).
+  const auto end = std::lower_bound(cum_bits_.begin() + 1, cum_bits_.end(), target);
+  const size_t k = std::min(static_cast<size_t>(end - cum_bits_.begin()) - 1, starts_.size() - 1);
+  const double seg_end = k + 1 < starts_.size() ? starts_[k + 1] : duration_;
+  const double t = rates_[k] > 0 ? starts_[k] + (target - cum_bits_[k]) / (rates_[k] * 1e6) : seg_end;
+  return cycles * duration_ + std::min(t, seg_end);
 }
 
 Trace parseTrace(const std::string& text, TraceFormat format, const std::string& label) {
@@ -135,7 +146,10 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
   bool header = format == TraceFormat::csv;
   double last_t = -INFINITY;
   while (std::getline(in, line)) {
-    ++row;
+    if (static_cast<size_t>(++row) > kMaxTraceLines) {
+      errors.add("more than " + std::to_string(kMaxTraceLines) + " lines (the cap)");
+      break;
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (trim(line).empty() || trim(line)[0] == '#') continue;
     const std::string where = "line " + std::to_string(row);
@@ -163,6 +177,7 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
     if (format == TraceFormat::mahimahi) {
       if (f.size() != 1 || !parseNumber(f[0], t) || t < 0) { errors.add(where + ": expected one timestamp in ms, got '" + line + "'"); continue; }
       if (t < last_t) { errors.add(where + ": timestamp goes back in time"); continue; }
+      if (t / 1000.0 > kMaxTraceSpanS) { errors.add(where + ": timestamp " + f[0] + " ms is past the cap of 1e6 s"); break; }
       last_t = t;
       opportunities.push_back(t / 1000.0);
       continue;
@@ -177,27 +192,42 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
     t *= time_scale;
     v *= bw_scale;
     if (v < 0) { errors.add(where + ": negative bandwidth " + f[bc]); continue; }
+    if (v > kMaxTraceMbps) { errors.add(where + ": bandwidth " + f[bc] + " is above the cap of 1e9 Mbit/s"); continue; }
     if (t < last_t) { errors.add(where + ": time goes back (" + f[tc] + ")"); continue; }
+    if (t - (pts.empty() ? std::min(t, 0.0) : pts.front().first) > kMaxTraceSpanS) {
+      errors.add(where + ": time " + f[tc] + " makes the trace span more than the cap of 1e6 s");
+      break;
+    }
     last_t = t;
     pts.emplace_back(t, v);
   }
   errors.throwIfAny(label);
   if (format == TraceFormat::mahimahi) {
     if (opportunities.empty()) throw InputError(label + ": the trace has no delivery opportunities");
-    const size_t bins = static_cast<size_t>(std::ceil((opportunities.back() + 1e-9) / kMahimahiBinS));
-    std::vector<double> count(std::max<size_t>(bins, 1), 0);
-    for (double t : opportunities) count[std::min(count.size() - 1, static_cast<size_t>(t / kMahimahiBinS))] += 1;
+    // Run-length: one segment per non-empty bin and one per gap, so a long
+    // silence costs one segment, not one per bin.
     std::vector<double> starts, rates;
-    for (size_t b = 0; b < count.size(); ++b) {
-      starts.push_back(b * kMahimahiBinS);
-      rates.push_back(count[b] * kMahimahiPacketBits / kMahimahiBinS / 1e6);
+    size_t i = 0;
+    int64_t next_bin = 0;
+    while (i < opportunities.size()) {
+      const auto bin = static_cast<int64_t>(opportunities[i] / kMahimahiBinS);
+      size_t j = i;
+      while (j < opportunities.size() && static_cast<int64_t>(opportunities[j] / kMahimahiBinS) == bin) ++j;
+      if (bin > next_bin) { starts.push_back(static_cast<double>(next_bin) * kMahimahiBinS); rates.push_back(0); }
+      starts.push_back(static_cast<double>(bin) * kMahimahiBinS);
+      rates.push_back(static_cast<double>(j - i) * kMahimahiPacketBits / kMahimahiBinS / 1e6);
+      next_bin = bin + 1;
+      i = j;
     }
-    return Trace(starts, rates, count.size() * kMahimahiBinS, label);
+    return Trace(starts, rates, static_cast<double>(next_bin) * kMahimahiBinS, label);
   }
   return fromSamples(std::move(pts), format == TraceFormat::pensieve, label);
 }
 
 Trace readTrace(const std::string& path, TraceFormat format) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > kMaxTraceBytes) throw InputError(path + ": larger than the cap of 256 MiB for a trace");
   return parseTrace(readWholeFile(path, "the trace"), format, path);
 }
 

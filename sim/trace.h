@@ -31,6 +31,7 @@ class Trace {
  private:
   size_t segmentAt(double phase) const;
   std::vector<double> starts_, rates_;
+  std::vector<double> cum_bits_;  // bits carried from the cycle's start to starts_[i]
   double duration_;
   double bits_per_cycle_ = 0;
   std::string label_;

@@ -2,6 +2,9 @@
 // the trace, and bad lines named.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
 #include "errors.h"
 #include "trace.h"
 
@@ -59,6 +62,54 @@ TEST(Trace, BadLinesAreNamed) {
   expectTraceError("5\nabc\n", TraceFormat::mahimahi, "line 2: expected one timestamp");
   expectTraceError("a,b\n0,1\n", TraceFormat::csv, "line 1: the CSV header must name");
   expectTraceError("", TraceFormat::pensieve, "no samples");
+}
+
+// transferEnd by walking the trace in small steps: the reference the
+// prefix-sum search must agree with (zero-rate stretches, wrap-arounds and
+// multi-cycle transfers included).
+double walkTransfer(const Trace& t, double t0, double bits) {
+  double time = t0;
+  for (int guard = 0; guard < 10000000 && bits > 1e-6; ++guard) {
+    const double phase = std::fmod(time, t.duration());
+    double next = std::floor(phase / 0.25 + 1e-12) * 0.25 + 0.25;  // segment starts are multiples of 0.25
+    next = std::min(next, t.duration());
+    const double rate = t.mbpsAt(time) * 1e6;
+    const double cap = rate * (next - phase);
+    if (cap >= bits) return time + bits / rate;
+    bits -= cap;
+    time += next - phase;
+  }
+  return time;
+}
+
+TEST(Trace, TransferEndMatchesAStepByStepWalk) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string text;
+    const int n = 1 + static_cast<int>(rng() % 12);
+    for (int i = 0; i < n; ++i) {
+      const double mbps = rng() % 3 == 0 ? 0.0 : 0.5 + static_cast<double>(rng() % 40) / 4;
+      text += std::to_string(0.25 * (i + 1)) + " " + std::to_string(i == n - 1 && mbps == 0 ? 1.0 : mbps) + "\n";
+    }
+    const Trace t = parseTrace(text, TraceFormat::pensieve, "random");
+    for (int q = 0; q < 20; ++q) {
+      const double t0 = static_cast<double>(rng() % 1000) / 97.0;
+      const double bits = static_cast<double>(rng() % 100000) * 400;
+      const double want = walkTransfer(t, t0, bits);
+      EXPECT_NEAR(t.transferEnd(t0, bits), want, 1e-6 * std::max(1.0, want)) << text << " t0 " << t0 << " bits " << bits;
+    }
+  }
+}
+
+TEST(Trace, CapsKeepParsingLinear) {
+  // A timestamp of 1e10 ms once allocated 10^8 bins; now it is refused...
+  expectTraceError("0\n10000000000\n", TraceFormat::mahimahi, "past the cap of 1e6 s");
+  expectTraceError("0 1\n2000000 1\n", TraceFormat::pensieve, "span more than the cap of 1e6 s");
+  expectTraceError("0 1e12\n", TraceFormat::pensieve, "above the cap of 1e9 Mbit/s");
+  // ...and a long silence within the cap costs one segment, not one per bin.
+  const Trace t = parseTrace("0\n1\n900000000\n", TraceFormat::mahimahi, "gap");
+  EXPECT_NEAR(t.duration(), 900000.1, 1e-6);
+  EXPECT_NEAR(t.transferEnd(0.0, 3 * 12000.0), 900000.0 + 12000.0 / (12000.0 / 0.1 ), 1e-6);
 }
 
 }  // namespace
