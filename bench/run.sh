@@ -19,3 +19,6 @@ big=$(mktemp -d)
   --emit-onnx -o "$big/out" > /dev/null 2> "$big/time.txt"
 echo "split of a $(stat -c %s "$big/big.onnx")-byte model: $(grep -E 'Maximum resident' "$big/time.txt" | tr -s ' '), $(grep Elapsed "$big/time.txt" | tr -s ' ')"
 rm -rf "$big"
+# Runtime library: select() against tables and bands; table loading memory.
+"$BUILD/bench/bench_select"
+bash bench/table_memory.sh "$BUILD"

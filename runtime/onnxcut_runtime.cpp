@@ -87,7 +87,21 @@ struct Reader {
 
 bool knownPrecision(const std::string& p) { return p == "fp32" || p == "fp16" || p == "int8"; }
 
-std::optional<Table> readTable(Reader& r, const json& jt, const std::string& where, const PlanTable& t) {
+// A band as read, checked against the plans once they are all known.
+struct RawBand {
+  double min_mbps = 0, max_mbps = 0, plan = -1;
+};
+
+RawBand readBand(Reader& r, const json& jb, const std::string& where) {
+  RawBand b;
+  b.min_mbps = r.num(jb, "min_mbps", where);
+  b.max_mbps = r.num(jb, "max_mbps", where);
+  b.plan = r.num(jb, "plan", where);
+  return b;
+}
+
+std::optional<Table> readTable(Reader& r, const json& jt, const std::vector<RawBand>& raw, const std::string& where,
+                               const PlanTable& t) {
   Table tab;
   tab.objective = r.str(jt, "objective", where);
   tab.load = r.num(jt, "server_load", where, 1.0);
@@ -99,15 +113,19 @@ std::optional<Table> readTable(Reader& r, const json& jt, const std::string& whe
   }
   if (!knownPrecision(tab.precision)) { r.error = where + ": unknown precision '" + tab.precision + "'"; return std::nullopt; }
   const json* bands = r.field(jt, "bands");
-  if (!bands || !bands->is_array() || bands->empty() || bands->size() > kMaxBands) {
+  if (bands && bands->is_array() && !bands->empty()) {  // read bands are dropped: what is left is not an object
+    r.error = where + ": 'bands' holds something that is not an object";
+    return std::nullopt;
+  }
+  if (!bands || !bands->is_array() || raw.empty() || raw.size() > kMaxBands) {
     r.error = where + ": 'bands' is missing, empty or longer than " + std::to_string(kMaxBands);
     return std::nullopt;
   }
-  tab.bands.reserve(bands->size());
-  for (size_t i = 0; i < bands->size(); ++i) {
+  tab.bands.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
     const std::string bw = where + " band " + std::to_string(i);
-    const json& jb = (*bands)[i];
-    Band b{r.num(jb, "min_mbps", bw), r.num(jb, "max_mbps", bw), r.index(jb, "plan", bw, t.plans.size())};
+    const json plan = raw[i].plan;
+    Band b{raw[i].min_mbps, raw[i].max_mbps, r.index(json{{"plan", plan}}, "plan", bw, t.plans.size())};
     if (!r.error.empty()) return std::nullopt;
     if (!(b.min_mbps > 0 && b.min_mbps < b.max_mbps)) { r.error = bw + ": needs 0 < min_mbps < max_mbps"; return std::nullopt; }
     if (t.plan(b.plan).precision != tab.precision) {
@@ -123,9 +141,34 @@ std::optional<Table> readTable(Reader& r, const json& jt, const std::string& whe
   return tab;
 }
 
-}  // namespace
-
-namespace {
+std::optional<PlanInfo> readPlan(Reader& r, const json& jp, size_t i) {
+  const std::string where = "plan " + std::to_string(i);
+  PlanInfo p;
+  p.id = r.index(jp, "id", where, kMaxPlans);
+  p.precision = r.str(jp, "precision", where);
+  p.device_ms = r.num(jp, "device_ms", where, 0.0);
+  p.cloud_ms = r.num(jp, "cloud_ms", where, 0.0);
+  const double fp32 = r.num(jp, "up_bytes_fp32", where, 0.0);
+  p.down_bytes = r.num(jp, "down_bytes", where, 0.0);
+  p.head = r.pathOrEmpty(jp, "head", where);
+  p.tail = r.pathOrEmpty(jp, "tail", where);
+  // up_bytes (sent) is an onnxcut extension; else apply the precision to
+  // the full-precision size (exact for float32 cuts).
+  p.up_bytes = jp.contains("up_bytes") ? r.num(jp, "up_bytes", where, 0.0)
+               : fp32 * (p.precision == "fp16" ? 0.5 : p.precision == "int8" ? 0.25 : 1.0);
+  if (!r.error.empty()) return std::nullopt;
+  if (p.id != static_cast<int>(i)) return r.fail(where + ": id " + std::to_string(p.id) + " out of order"), std::nullopt;
+  if (!knownPrecision(p.precision)) return r.fail(where + ": unknown precision '" + p.precision + "'"), std::nullopt;
+  const json* nodes = r.field(jp, "device_nodes");
+  if (!nodes || !nodes->is_array()) return r.fail(where + ": 'device_nodes' is missing"), std::nullopt;
+  p.device_nodes.reserve(nodes->size());
+  for (const auto& k : *nodes) {
+    if (!k.is_string()) return r.fail(where + ": 'device_nodes' holds a non-string"), std::nullopt;
+    p.device_nodes.push_back(k.get<std::string>());
+  }
+  p.uses_cloud = !p.tail.empty() || p.cloud_ms > 0 || fp32 > 0;
+  return p;
+}
 
 using TableIndex = PlanTable::Index;
 
@@ -137,86 +180,129 @@ TableIndex indexTables(const std::vector<Table>& tables) {
   return idx;
 }
 
-Result<PlanTable> fromJson(const json& j) {
-  auto fail = [](const std::string& e) { return Result<PlanTable>::failure(e); };
-  if (j.is_discarded()) return fail("not valid JSON");
-  const json* format = j.is_object() && j.contains("format") ? &j["format"] : nullptr;
-  if (!format || !format->is_string() || format->get<std::string>() != "onnxcut.plan-table")
-    return fail("not an onnxcut plan table ('format' is not \"onnxcut.plan-table\")");
-  if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1)
-    return fail("unsupported plan-table version (this runtime reads version 1)");
-  PlanTable t;
-  Reader r;
-  if (j.contains("network") && !j["network"].is_object()) return fail("'network' is not an object");
-  const json net = j.contains("network") ? j["network"] : json::object();
-  t.rtt_ms = r.num(net, "rtt_ms", "network", 0.0);
-  if (net.contains("down_mbps") && !net["down_mbps"].is_null()) {
-    t.down_mbps = r.num(net, "down_mbps", "network");
-    if (r.error.empty() && !(*t.down_mbps > 0)) return fail("network: 'down_mbps' must be positive");
+// Loads a plan table while it is parsed: each plan and each band is read
+// the moment its object ends and dropped from the tree, so memory follows
+// the parsed table, not a JSON tree of it (docs/reliability.md).
+class Loader {
+ public:
+  bool event(int depth, json::parse_event_t e, json& parsed) {
+    using E = json::parse_event_t;
+    if (depth >= kDepth) return fail("nested deeper than " + std::to_string(kDepth) + " levels");
+    if (e == E::key) {
+      key_[depth] = parsed.get<std::string>();
+      return true;
+    }
+    if (e == E::object_start || e == E::array_start) {
+      array_[depth] = e == E::array_start;
+      if (e == E::object_start && isTable(depth)) raw_[section(depth)].emplace_back();
+      return true;
+    }
+    if (e != E::object_end) return true;
+    if (depth == 2 && under(1, "plans")) {  // a plan
+      if (++plans_seen_ > kMaxPlans) return fail("more than " + std::to_string(kMaxPlans) + " plans");
+      if (r_.error.empty())
+        if (auto p = readPlan(r_, parsed, t_.plans.size())) t_.plans.push_back(std::move(*p));
+      return false;
+    }
+    if (depth >= 4 && array_[depth - 1] && key_[depth - 1] == "bands" && isTable(depth - 2)) {  // a band
+      auto& bands = raw_[section(depth - 2)].back();
+      if (bands.size() >= kMaxBands) return fail("a table has more than " + std::to_string(kMaxBands) + " bands");
+      bands.push_back(readBand(r_, parsed, where(depth - 2, bands.size())));
+      return false;
+    }
+    return true;
   }
-  if (!r.error.empty()) return fail(r.error);
-  if (!j.contains("plans") || !j["plans"].is_array()) return fail("'plans' is missing");
-  if (j["plans"].size() > kMaxPlans) return fail("more than " + std::to_string(kMaxPlans) + " plans");
-  t.plans.reserve(j["plans"].size());
-  for (size_t i = 0; i < j["plans"].size(); ++i) {
-    const json& jp = j["plans"][i];
-    const std::string where = "plan " + std::to_string(i);
-    PlanInfo p;
-    p.id = r.index(jp, "id", where, kMaxPlans);
-    p.precision = r.str(jp, "precision", where);
-    p.device_ms = r.num(jp, "device_ms", where, 0.0);
-    p.cloud_ms = r.num(jp, "cloud_ms", where, 0.0);
-    const double fp32 = r.num(jp, "up_bytes_fp32", where, 0.0);
-    p.down_bytes = r.num(jp, "down_bytes", where, 0.0);
-    p.head = r.pathOrEmpty(jp, "head", where);
-    p.tail = r.pathOrEmpty(jp, "tail", where);
-    // up_bytes (sent) is an onnxcut extension; else apply the precision to
-    // the full-precision size (exact for float32 cuts).
-    p.up_bytes = jp.contains("up_bytes") ? r.num(jp, "up_bytes", where, 0.0)
-                 : fp32 * (p.precision == "fp16" ? 0.5 : p.precision == "int8" ? 0.25 : 1.0);
+
+  Result<PlanTable> finish(const json& j) {
+    auto fail = [](const std::string& e) { return Result<PlanTable>::failure(e); };
+    if (!error_.empty()) return fail(error_);
+    if (j.is_discarded()) return fail("not valid JSON");
+    const json* format = j.is_object() && j.contains("format") ? &j["format"] : nullptr;
+    if (!format || !format->is_string() || format->get<std::string>() != "onnxcut.plan-table")
+      return fail("not an onnxcut plan table ('format' is not \"onnxcut.plan-table\")");
+    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1)
+      return fail("unsupported plan-table version (this runtime reads version 1)");
+    if (!r_.error.empty()) return fail(r_.error);
+    Reader& r = r_;
+    if (j.contains("network") && !j["network"].is_object()) return fail("'network' is not an object");
+    const json net = j.contains("network") ? j["network"] : json::object();
+    t_.rtt_ms = r.num(net, "rtt_ms", "network", 0.0);
+    if (net.contains("down_mbps") && !net["down_mbps"].is_null()) {
+      t_.down_mbps = r.num(net, "down_mbps", "network");
+      if (r.error.empty() && !(*t_.down_mbps > 0)) return fail("network: 'down_mbps' must be positive");
+    }
     if (!r.error.empty()) return fail(r.error);
-    if (p.id != static_cast<int>(i)) return fail(where + ": id " + std::to_string(p.id) + " out of order");
-    if (!knownPrecision(p.precision)) return fail(where + ": unknown precision '" + p.precision + "'");
-    const json* nodes = r.field(jp, "device_nodes");
-    if (!nodes || !nodes->is_array()) return fail(where + ": 'device_nodes' is missing");
-    p.device_nodes.reserve(nodes->size());
-    for (const auto& k : *nodes) {
-      if (!k.is_string()) return fail(where + ": 'device_nodes' holds a non-string");
-      p.device_nodes.push_back(k.get<std::string>());
+    if (!j.contains("plans") || !j["plans"].is_array()) return fail("'plans' is missing");
+    if (!j.contains("tables") || !j["tables"].is_array() || j["tables"].empty())
+      return fail("'tables' is missing or empty");
+    if (j["tables"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " tables");
+    if (raw_[0].size() != j["tables"].size()) return fail("'tables' holds something that is not an object");
+    for (size_t i = 0; i < j["tables"].size(); ++i) {
+      auto tab = readTable(r, j["tables"][i], raw_[0][i], "table " + std::to_string(i), t_);
+      if (!tab) return fail(r.error);
+      t_.tables.push_back(std::move(*tab));
     }
-    p.uses_cloud = !p.tail.empty() || p.cloud_ms > 0 || fp32 > 0;
-    t.plans.push_back(std::move(p));
-  }
-  if (!j.contains("tables") || !j["tables"].is_array() || j["tables"].empty())
-    return fail("'tables' is missing or empty");
-  if (j["tables"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " tables");
-  for (size_t i = 0; i < j["tables"].size(); ++i) {
-    auto tab = readTable(r, j["tables"][i], "table " + std::to_string(i), t);
-    if (!tab) return fail(r.error);
-    t.tables.push_back(std::move(*tab));
-  }
-  if (j.contains("baselines") && j["baselines"].is_object()) {
-    const json& b = j["baselines"];
-    for (const char* key : {"device_only", "cloud_only"}) {
-      if (!b.contains(key) || !b[key].is_object()) continue;
-      for (const auto& [prec, id] : b[key].items()) {
-        const int plan = r.index(b[key], prec.c_str(), std::string("baselines.") + key, t.plans.size());
-        if (!r.error.empty()) return fail(r.error);
-        (std::string(key) == "device_only" ? t.device_only : t.cloud_only)[prec] = plan;
+    if (j.contains("baselines") && j["baselines"].is_object()) {
+      const json& b = j["baselines"];
+      for (const char* key : {"device_only", "cloud_only"}) {
+        if (!b.contains(key) || !b[key].is_object()) continue;
+        for (const auto& [prec, id] : b[key].items()) {
+          const int plan = r.index(b[key], prec.c_str(), std::string("baselines.") + key, t_.plans.size());
+          if (!r.error.empty()) return fail(r.error);
+          (std::string(key) == "device_only" ? t_.device_only : t_.cloud_only)[prec] = plan;
+        }
+      }
+      if (b.contains("chain_only") && b["chain_only"].is_array()) {
+        if (b["chain_only"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " chain tables");
+        if (raw_[1].size() != b["chain_only"].size()) return fail("'baselines.chain_only' holds something that is not an object");
+        for (size_t i = 0; i < b["chain_only"].size(); ++i) {
+          auto tab = readTable(r, b["chain_only"][i], raw_[1][i], "baselines.chain_only " + std::to_string(i), t_);
+          if (!tab) return fail(r.error);
+          t_.chain_only.push_back(std::move(*tab));
+        }
       }
     }
-    if (b.contains("chain_only") && b["chain_only"].is_array()) {
-      if (b["chain_only"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " chain tables");
-      for (size_t i = 0; i < b["chain_only"].size(); ++i) {
-        auto tab = readTable(r, b["chain_only"][i], "baselines.chain_only " + std::to_string(i), t);
-        if (!tab) return fail(r.error);
-        t.chain_only.push_back(std::move(*tab));
-      }
-    }
+    t_.table_index = indexTables(t_.tables);
+    t_.chain_index = indexTables(t_.chain_only);
+    return Result<PlanTable>{std::move(t_), ""};
   }
-  t.table_index = indexTables(t.tables);
-  t.chain_index = indexTables(t.chain_only);
-  return Result<PlanTable>{std::move(t), ""};
+
+ private:
+  static constexpr int kDepth = 64;
+  bool fail(const std::string& e) {
+    if (error_.empty()) error_ = e;
+    return false;
+  }
+  // The container opened at `depth` is an element of the array under `key`
+  // of the container opened at depth - 1.
+  bool under(int depth, const char* key) const { return depth >= 1 && array_[depth] && key_[depth] == key; }
+  // An object opened at `depth` is a band table: tables[i] or
+  // baselines.chain_only[i].
+  bool isTable(int depth) const {
+    return (depth == 2 && under(1, "tables")) || (depth == 3 && under(2, "chain_only") && !array_[1] && key_[1] == "baselines");
+  }
+  int section(int table_depth) const { return table_depth == 2 ? 0 : 1; }
+  std::string where(int table_depth, size_t band) const {
+    const size_t i = raw_[section(table_depth)].size() - 1;
+    return (table_depth == 2 ? "table " : "baselines.chain_only ") + std::to_string(i) + " band " + std::to_string(band);
+  }
+
+  Reader r_;
+  PlanTable t_;
+  std::string error_;
+  size_t plans_seen_ = 0;
+  std::string key_[kDepth];
+  bool array_[kDepth] = {};
+  std::vector<std::vector<RawBand>> raw_[2];  // bands of tables / chain_only, in order
+};
+
+template <class Input>
+Result<PlanTable> load(Input&& in) {
+  Loader loader;
+  const json j = json::parse(std::forward<Input>(in),
+                             [&](int depth, json::parse_event_t e, json& parsed) { return loader.event(depth, e, parsed); },
+                             /*allow_exceptions=*/false);
+  return loader.finish(j);
 }
 
 }  // namespace
@@ -224,7 +310,7 @@ Result<PlanTable> fromJson(const json& j) {
 Result<PlanTable> parsePlanTable(const std::string& text) {
   if (text.size() > kMaxTableBytes)
     return Result<PlanTable>::failure("larger than " + std::to_string(kMaxTableBytes >> 20) + " MiB");
-  return fromJson(json::parse(text, nullptr, /*allow_exceptions=*/false));
+  return load(text);
 }
 
 Result<PlanTable> loadPlanTable(const std::string& path) {
@@ -235,8 +321,7 @@ Result<PlanTable> loadPlanTable(const std::string& path) {
   if (static_cast<size_t>(size) > kMaxTableBytes)
     return Result<PlanTable>::failure(path + ": larger than " + std::to_string(kMaxTableBytes >> 20) + " MiB");
   f.seekg(0);
-  // Parsed from the stream: the text is never held beside the parsed tree.
-  auto r = fromJson(json::parse(f, nullptr, /*allow_exceptions=*/false));
+  auto r = load(f);
   if (!r.ok()) r.error = path + ": " + r.error;
   return r;
 }

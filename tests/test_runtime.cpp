@@ -88,6 +88,9 @@ TEST(PlanTableLoad, HostileValuesAreRefusedByName) {
   expectError(with(R"("objective": "latency")", R"("objective": "speed")"), "unknown objective 'speed'");
   expectError(with(R"("cloud_only": {"fp32": 1})", R"("cloud_only": {"fp32": 1e300})"), "baselines.cloud_only: 'fp32' is 1e+300");
   expectError(R"({"format": "onnxcut.plan-table", "version": 1, "network": {"rtt_ms": 0}, "plans": {}, "tables": []})", "'plans' is missing");
+  expectError(tableJson(R"([5])"), "'bands' holds something that is not an object");
+  expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 100.0, "plan": 0}])", ", 7"), "'tables' holds something that is not an object");
+  expectError(std::string(200, '[') + std::string(200, ']'), "nested deeper than 64 levels");
 }
 
 // select() finds tables through an index; this is the definition it must
