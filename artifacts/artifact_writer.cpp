@@ -196,7 +196,9 @@ std::vector<std::string> foreignEntries(const std::string& dir) {
   if (fs::is_regular_file(fs::symlink_status(table, ec))) {
     std::ifstream f(table);
     const nlohmann::json j = nlohmann::json::parse(f, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object() || j.value("format", "") != "onnxcut.plan-table") {
+    const bool ours = j.is_object() && j.contains("format") && j["format"].is_string() &&
+                      j["format"].get<std::string>() == "onnxcut.plan-table";
+    if (!ours) {
       foreign.push_back("plan-table.json (not an onnxcut plan table)");
     } else if (j.contains("plans") && j["plans"].is_array()) {
       for (const auto& p : j["plans"]) {

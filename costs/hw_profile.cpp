@@ -39,7 +39,8 @@ HwProfile parseProfile(const std::string& text, const std::string& label) {
   };
   p.name = str("name");
   p.compute_precision = str("compute_precision");
-  p.description = j.value("description", "");
+  if (j.contains("description") && !j["description"].is_string()) e.add("'description' must be a string");
+  else if (j.contains("description")) p.description = j["description"].get<std::string>();
   if (!j.contains("sources") || !j["sources"].is_array() || j["sources"].empty())
     e.add("'sources' must list where the figures come from");
   else

@@ -20,7 +20,7 @@ std::vector<double> parseOrtProfile(const std::string& text, const std::string& 
   ErrorList errors;
   for (size_t i = 0; i < j.size(); ++i) {
     const auto& e = j[i];
-    if (!e.is_object() || e.value("cat", "") != "Node") continue;
+    if (!e.is_object() || !e.contains("cat") || !e["cat"].is_string() || e["cat"].get<std::string>() != "Node") continue;
     if (!e.contains("name") || !e["name"].is_string()) { errors.add("event " + std::to_string(i) + ": 'name' missing or not a string"); continue; }
     const std::string name = e["name"].get<std::string>();
     if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) continue;  // fence events

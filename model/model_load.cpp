@@ -106,7 +106,12 @@ std::string readModelFile(const std::string& path, onnx::ModelProto& out) {
   if (path.size() > 8 && path.ends_with(".onnxtxt")) {  // ONNX text format
     std::ostringstream buf;
     buf << in.rdbuf();
-    const auto status = onnx::OnnxParser::Parse(out, buf.str().c_str());
+    onnx::Common::Status status;
+    try {
+      status = onnx::OnnxParser::Parse(out, buf.str().c_str());
+    } catch (const std::exception& e) {  // the parser's std::stoll on a huge number
+      throw InputError(path + ": not valid ONNX text: a number is out of range or malformed (" + e.what() + ")");
+    }
     if (!status.IsOK()) throw InputError(path + ": not valid ONNX text: " + status.ErrorMessage());
     return hashing->hex();
   }
@@ -271,8 +276,23 @@ void checkStructure(const onnx::ModelProto& m, const std::string& label) {
       if (!fresh) errors.add("tensor '" + o + "' is produced twice: by " + it->second + " and by " + describeNode(n, k));
     }
   }
-  for (const auto& o : g.output())
+  std::set<std::string> outputs, inputs;
+  for (const auto& o : g.output()) {
     if (!made_by.count(o.name())) errors.add("graph output '" + o.name() + "' is never produced");
+    if (!outputs.insert(o.name()).second) errors.add("graph output '" + o.name() + "' is listed twice");
+  }
+  for (const auto& i : g.input())
+    if (!inputs.insert(i.name()).second) errors.add("graph input '" + i.name() + "' is listed twice");
+  // Declared dims: non-negative (unknown ones are symbolic, not negative).
+  auto dims = [&](const onnx::ValueInfoProto& v, const char* what) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
+    for (const auto& d : v.type().tensor_type().shape().dim())
+      if (d.has_dim_value() && d.dim_value() < 0)
+        errors.add(std::string(what) + " '" + v.name() + "' has a negative dimension (" + std::to_string(d.dim_value()) + ")");
+  };
+  for (const auto& v : g.input()) dims(v, "graph input");
+  for (const auto& v : g.output()) dims(v, "graph output");
+  for (const auto& v : g.value_info()) dims(v, "tensor");
   errors.throwIfAny(label);
 }
 

@@ -33,7 +33,8 @@ std::shared_ptr<onnx::ModelProto> copyWithoutLargeWeights(onnx::ModelProto& m) {
   weights.Swap(m.mutable_graph()->mutable_initializer());
   for (const auto& w : m.graph().initializer()) {
     int64_t n = 1;
-    for (auto d : w.dims()) n *= d;
+    for (auto d : w.dims())
+      if (__builtin_mul_overflow(n, std::max<int64_t>(d, 0), &n)) n = INT64_MAX;
     if (n <= kMaxFoldElements) {
       *copy->mutable_graph()->add_initializer() = w;
       continue;
@@ -158,8 +159,11 @@ void ModelView::index(const LoadOptions&) {
     t.shape = staticShape(type);
     if (t.shape && elementSize(t.elem_type) > 0) {
       int64_t n = 1;
-      for (int64_t d : *t.shape) n *= d;
-      t.bytes = n * elementSize(t.elem_type);
+      bool fits = true;
+      for (int64_t d : *t.shape) fits = fits && d >= 0 && !__builtin_mul_overflow(n, d, &n);
+      if (!fits || __builtin_mul_overflow(n, int64_t{elementSize(t.elem_type)}, &n))
+        throw InputError(label_ + ": tensor '" + name + "' has a shape whose size does not fit in 64 bits");
+      t.bytes = n;
     }
     tensor_index_[name] = static_cast<int>(tensors_.size());
     tensors_.push_back(std::move(t));

@@ -13,6 +13,7 @@ DEB_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-onnx python3-networkx graphviz librsvg2-bin
   python3-dev pybind11-dev
+  clang libclang-rt-14-dev
 )
 command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)
