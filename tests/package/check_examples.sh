@@ -4,13 +4,16 @@
 #   runtime_example: onnxcut::runtime picks plans from a plan table;
 #   planner_example: onnxcut::planner plans a model and writes a plan table,
 #                    which must equal the CLI's for the same request.
-#   check_examples.sh BUILD_DIR SOURCE_DIR WORK_DIR
+#   check_examples.sh BUILD_DIR SOURCE_DIR WORK_DIR [CXX_FLAGS [LINKER_FLAGS]]
+# (the flags of the build under test, e.g. sanitizers, so the consumers link
+# against instrumented libraries the way the build itself does)
 set -euo pipefail
-build=$1; src=$2; work=$3
+build=$1; src=$2; work=$3; cxx_flags=${4:-}; link_flags=${5:-}
 rm -rf "$work" && mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" > /dev/null
 for ex in runtime_example planner_example; do
-  cmake -S "$src/examples/$ex" -B "$work/$ex" -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/$ex.cmake.log" \
+  cmake -S "$src/examples/$ex" -B "$work/$ex" -DCMAKE_PREFIX_PATH="$work/prefix" -DCMAKE_CXX_FLAGS="$cxx_flags" \
+    -DCMAKE_EXE_LINKER_FLAGS="$link_flags" > "$work/$ex.cmake.log" \
     || { cat "$work/$ex.cmake.log"; exit 1; }
   cmake --build "$work/$ex" > "$work/$ex.build.log" 2>&1 || { cat "$work/$ex.build.log"; exit 1; }
 done
