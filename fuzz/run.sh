@@ -10,6 +10,7 @@ bin=$1; seconds=$2; shift 2
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(model costs_csv ort_profile hw_profile plan_table trace)
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
+keep=${FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}  # crashing inputs are kept here
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "$scratch/$t" "$scratch/artifacts-$t"
@@ -21,7 +22,11 @@ for t in "${targets[@]}"; do
     echo "fuzz_$t: ok, $execs executions in ${seconds} s, coverage $cov edges"
   else
     echo "fuzz_$t: FAILED"; grep -E 'ERROR|SUMMARY|==[0-9]+==|Test unit written' "$log" | head -20
-    for a in "$scratch/artifacts-$t"/*; do [ -f "$a" ] && { echo "input ($a):"; head -c 300 "$a" | od -c | head -8; }; done
+    mkdir -p "$keep"
+    for a in "$scratch/artifacts-$t"/*; do
+      [ -f "$a" ] || continue
+      cp "$a" "$keep/$t-$(basename "$a")"; echo "input kept: $keep/$t-$(basename "$a")"
+    done
     status=1
   fi
 done

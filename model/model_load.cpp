@@ -1,17 +1,25 @@
 #include "model_load.h"
 
+#include <onnx/checker.h>
 #include <onnx/defs/parser.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 
 #include "const_fold.h"
@@ -137,6 +145,67 @@ void forEachTensor(const onnx::GraphProto& g, const std::function<void(const onn
 }
 
 }  // namespace
+
+namespace {
+
+void forEachNode(const onnx::GraphProto& g, const std::function<void(const onnx::NodeProto&, int)>& f) {
+  for (int k = 0; k < g.node_size(); ++k) {
+    f(g.node(k), k);
+    for (const auto& a : g.node(k).attribute()) {
+      if (a.has_g()) forEachNode(a.g(), f);
+      for (const auto& sub : a.graphs()) forEachNode(sub, f);
+    }
+  }
+}
+
+}  // namespace
+
+void checkAttributeValues(const onnx::ModelProto& m, const std::string& label) {
+  // ONNX 1.12's convolution and pooling shape rules divide by these.
+  static const std::map<std::string, int64_t> kMinimum = {
+      {"strides", 1}, {"dilations", 1}, {"kernel_shape", 1}, {"group", 1}, {"pads", 0}, {"output_padding", 0}};
+  ErrorList errors;
+  forEachNode(m.graph(), [&](const onnx::NodeProto& n, int k) {
+    if (!n.domain().empty() && n.domain() != "ai.onnx") return;
+    for (const auto& a : n.attribute()) {
+      auto rule = kMinimum.find(a.name());
+      if (rule == kMinimum.end()) continue;
+      bool bad = a.has_i() && a.i() < rule->second;
+      for (int64_t v : a.ints()) bad = bad || v < rule->second;
+      if (bad)
+        errors.add(describeNode(n, k) + ": attribute '" + a.name() + "' must be >= " + std::to_string(rule->second));
+    }
+  });
+  errors.throwIfAny(label);
+}
+
+void checkNodeSchemas(const onnx::ModelProto& m, const std::string& label) {
+  onnx::checker::CheckerContext ctx;
+  ctx.set_ir_version(static_cast<int>(m.ir_version()));
+  std::unordered_map<std::string, int> opsets;
+  for (const auto& o : m.opset_import()) opsets[o.domain() == "ai.onnx" ? "" : o.domain()] = static_cast<int>(o.version());
+  ctx.set_opset_imports(opsets);
+  // Every name of the main graph is in scope (sub-graphs read them).
+  onnx::checker::LexicalScopeContext scope;
+  const auto& g = m.graph();
+  for (const auto& i : g.input()) scope.add(i.name());
+  for (const auto& i : g.initializer()) scope.add(i.name());
+  for (const auto& n : g.node())
+    for (const auto& o : n.output()) scope.add(o);
+  ErrorList errors;
+  for (int k = 0; k < g.node_size(); ++k) {
+    const auto& n = g.node(k);
+    if (!n.domain().empty() && n.domain() != "ai.onnx") continue;  // other domains: planned as opaque nodes
+    try {
+      onnx::checker::check_node(n, ctx, scope);
+    } catch (const std::exception& e) {
+      std::string what = e.what();
+      what = what.substr(0, what.find('\n'));
+      errors.add(describeNode(n, k) + ": " + what);
+    }
+  }
+  errors.throwIfAny(label);
+}
 
 void checkTensorData(const onnx::ModelProto& m, const std::string& label) {
   using TP = onnx::TensorProto;
@@ -351,6 +420,59 @@ void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
 
 namespace {
 
+// ONNX 1.12's shape rules crash on some malformed graphs (a division by a
+// zero stride, reads past a shape when a convolution's input and weights
+// disagree in rank). Inference therefore runs in a forked child that sends
+// the inferred model back through a pipe: a crash there is bad input named
+// as such, never a crash of onnxcut. (The copy inferred on has its large
+// weights stripped, so the round trip is small.)
+void inferIsolated(onnx::ModelProto& m, const onnx::ShapeInferenceOptions& options, const std::string& label) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe: " + std::string(std::strerror(errno)));
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork: " + std::string(std::strerror(errno)));
+  if (pid == 0) {
+    close(fds[0]);
+    std::string out;
+    try {
+      onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
+      out = "O" + m.SerializeAsString();
+    } catch (const std::exception& e) {
+      out = std::string("E") + e.what();
+    }
+    for (size_t done = 0; done < out.size();) {
+      const ssize_t w = write(fds[1], out.data() + done, out.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) _exit(4);
+      done += static_cast<size_t>(w);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string in;
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t r = read(fds[0], buf, sizeof buf);
+    if (r > 0) { in.append(buf, static_cast<size_t>(r)); continue; }
+    if (r < 0 && errno == EINTR) continue;
+    break;
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  const bool clean = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !in.empty();
+  if (!clean)
+    throw InputError(label + ": ONNX's shape inference crashed on this model (" +
+                     (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                          : "exit " + std::to_string(WEXITSTATUS(status))) +
+                     "): the graph is malformed, for example a convolution or pooling whose input, weights and "
+                     "attributes disagree in rank or size");
+  if (in[0] == 'E') throw InputError(label + ": shape inference failed: " + in.substr(1));
+  onnx::ModelProto inferred;
+  if (!inferred.ParseFromString(in.substr(1))) throw std::runtime_error("shape inference: a corrupt reply from the child");
+  m.Swap(&inferred);
+}
+
 void inferOnce(onnx::ModelProto& m, const std::string& label) {
   auto* g = m.mutable_graph();
   g->clear_value_info();
@@ -360,11 +482,7 @@ void inferOnce(onnx::ModelProto& m, const std::string& label) {
   // unknown, which the planner then refuses to cut, rather than failing.
   onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0,
                                       /*enable_data_propagation=*/true);
-  try {
-    onnx::shape_inference::InferShapes(m, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception& e) {
-    throw InputError(label + ": shape inference failed: " + e.what());
-  }
+  inferIsolated(m, options, label);
 }
 
 // Each round of folding can make more shapes static (a Reshape whose target
@@ -391,6 +509,65 @@ void stripLargeInitializers(onnx::ModelProto& m) {
       }
 }
 
+// Shape rules of ops ONNX knows, applied strictly once the lenient rounds
+// are done: a failure in such an op is bad input. A declared shape that
+// disagrees with the inferred one is only a warning (exporters write stale
+// output shapes, and ONNX Runtime runs those models).
+void checkInferenceStrictly(const onnx::ModelProto& inferred, const std::string& label,
+                            std::vector<std::string>& warnings) {
+  onnx::ModelProto work = inferred;
+  onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/1, /*enable_data_propagation=*/true);
+  try {
+    inferIsolated(work, options, label);
+  } catch (const InputError& e) {
+    const std::string prefix = label + ": shape inference failed: ";
+    std::string what = e.what();
+    if (what.rfind(prefix, 0) != 0) throw;  // a crash: not a mere disagreement
+    what = what.substr(prefix.size());
+    while (!what.empty() && (what.back() == '\n' || what.back() == ' ')) what.pop_back();
+    if (what.find("existing shape") != std::string::npos || what.find("existing dim") != std::string::npos)
+      warnings.push_back("a declared shape disagrees with shape inference: " + what);
+    else
+      throw;
+  }
+}
+
+// A Reshape whose input and output shapes are both known must keep the
+// element count (ONNX's shape rule does not check it).
+void checkReshapes(const onnx::ModelProto& inferred, const std::string& label) {
+  std::map<std::string, std::vector<int64_t>> shapes;
+  auto add = [&](const onnx::ValueInfoProto& v) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
+    std::vector<int64_t> d;
+    for (const auto& x : v.type().tensor_type().shape().dim()) {
+      if (!x.has_dim_value()) return;
+      d.push_back(x.dim_value());
+    }
+    shapes[v.name()] = d;
+  };
+  for (const auto& v : inferred.graph().input()) add(v);
+  for (const auto& v : inferred.graph().value_info()) add(v);
+  for (const auto& v : inferred.graph().output()) add(v);
+  for (const auto& t : inferred.graph().initializer()) shapes[t.name()] = {t.dims().begin(), t.dims().end()};
+  auto count = [](const std::vector<int64_t>& d) {
+    int64_t n = 1;
+    for (int64_t x : d)
+      if (x < 0 || __builtin_mul_overflow(n, x, &n)) return int64_t{-1};
+    return n;
+  };
+  ErrorList errors;
+  for (int k = 0; k < inferred.graph().node_size(); ++k) {
+    const auto& n = inferred.graph().node(k);
+    if (n.op_type() != "Reshape" || !(n.domain().empty() || n.domain() == "ai.onnx") || n.input_size() < 1 || n.output_size() < 1) continue;
+    auto in = shapes.find(n.input(0)), out = shapes.find(n.output(0));
+    if (in == shapes.end() || out == shapes.end()) continue;
+    const int64_t a = count(in->second), b = count(out->second);
+    if (a >= 0 && b >= 0 && a != b)
+      errors.add(describeNode(n, k) + " reshapes " + std::to_string(a) + " elements into " + std::to_string(b));
+  }
+  errors.throwIfAny(label);
+}
+
 void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings) {
   onnx::ModelProto work = m;
   inferOnce(work, label);
@@ -398,7 +575,8 @@ void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std:
     if (foldShapeArithmetic(work) == 0) break;
     inferOnce(work, label);
   }
-  (void)warnings;
+  checkInferenceStrictly(work, label, warnings);
+  checkReshapes(work, label);
   // Keep m's nodes (codegen and the node index need them); take the types,
   // including those of the constants folding turned into initializers.
   auto* g = m.mutable_graph();

@@ -24,6 +24,12 @@ constexpr int64_t kMinIrVersion = 3;
 std::string readModelFile(const std::string& path, onnx::ModelProto& out);
 void checkHeader(const onnx::ModelProto& m, const std::string& label);
 void checkStructure(const onnx::ModelProto& m, const std::string& label);
+// Attribute values ONNX's shape rules divide by or index with: strides,
+// dilations, kernel_shape, group >= 1; pads, output_padding >= 0.
+void checkAttributeValues(const onnx::ModelProto& m, const std::string& label);
+// Every default-domain node against its ONNX schema (inputs, outputs,
+// attributes: the ONNX checker's check_node); throws InputError naming them.
+void checkNodeSchemas(const onnx::ModelProto& m, const std::string& label);
 // Every tensor's data matches its dims and type (non-negative dims, the
 // product fits, raw_data of the exact length, as many typed values as
 // elements), before ONNX's own code reads any of it.

@@ -130,6 +130,8 @@ ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& labe
   checkHeader(model, label);
   checkStructure(model, label);
   checkTensorData(model, label);
+  checkNodeSchemas(model, label);
+  checkAttributeValues(model, label);
   v.model_ = std::make_shared<onnx::ModelProto>();
   v.model_->Swap(&model);
   fixInputShapes(*v.model_, opt.input_shapes, label, opt.skip_absent_inputs);
