@@ -17,7 +17,7 @@ for t in "${targets[@]}"; do
   log=$scratch/$t.log
   if ASAN_OPTIONS=detect_leaks=0 "$bin/fuzz_$t" "$scratch/$t" "$here/corpus/$t" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix="$scratch/artifacts-$t/" > "$log" 2>&1; then
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo '?')
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | grep -oE '[0-9]+' || echo '?')
     echo "fuzz_$t: ok, $execs executions in ${seconds} s, coverage $cov edges"
   else
