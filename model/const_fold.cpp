@@ -3,6 +3,7 @@
 // kMaxElements is simply left alone (the planner then reports the sizes it
 // could not resolve; it never guesses).
 #include "const_fold.h"
+#include "model_load.h"
 
 #include <onnx/onnx_pb.h>
 
@@ -259,13 +260,7 @@ class Folder {
     return 1;
   }
   void addShape(const onnx::ValueInfoProto& vi) {
-    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
-    std::vector<int64_t> dims;
-    for (const auto& d : vi.type().tensor_type().shape().dim()) {
-      if (!d.has_dim_value()) return;
-      dims.push_back(d.dim_value());
-    }
-    shapes_[vi.name()] = dims;
+    if (auto dims = staticShape(&vi.type())) shapes_[vi.name()] = *dims;
   }
   static std::vector<Value> one(Value v) { return {std::move(v)}; }
 

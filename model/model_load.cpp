@@ -51,6 +51,16 @@ std::string dimsToString(const std::vector<int64_t>& d) {
 
 }  // namespace
 
+std::optional<std::vector<int64_t>> staticShape(const onnx::TypeProto* type) {
+  if (!type || !type->has_tensor_type() || !type->tensor_type().has_shape()) return std::nullopt;
+  std::vector<int64_t> dims;
+  for (const auto& d : type->tensor_type().shape().dim()) {
+    if (!d.has_dim_value() || d.dim_value() < 0) return std::nullopt;
+    dims.push_back(d.dim_value());
+  }
+  return dims;
+}
+
 std::string describeNode(const onnx::NodeProto& n, int index) {
   std::string who = !n.name().empty() ? "'" + n.name() + "'"
                     : n.output_size() > 0 ? "producing '" + n.output(0) + "'"
@@ -537,13 +547,7 @@ void checkInferenceStrictly(const onnx::ModelProto& inferred, const std::string&
 void checkReshapes(const onnx::ModelProto& inferred, const std::string& label) {
   std::map<std::string, std::vector<int64_t>> shapes;
   auto add = [&](const onnx::ValueInfoProto& v) {
-    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape()) return;
-    std::vector<int64_t> d;
-    for (const auto& x : v.type().tensor_type().shape().dim()) {
-      if (!x.has_dim_value()) return;
-      d.push_back(x.dim_value());
-    }
-    shapes[v.name()] = d;
+    if (auto d = staticShape(&v.type())) shapes[v.name()] = *d;
   };
   for (const auto& v : inferred.graph().input()) add(v);
   for (const auto& v : inferred.graph().value_info()) add(v);

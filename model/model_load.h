@@ -2,6 +2,7 @@
 // its header (IR version, opsets), its structure (every tensor produced once,
 // before it is read), fixing input dims, and shape inference.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 namespace onnx {
 class ModelProto;
 class NodeProto;
+class TypeProto;
 }  // namespace onnx
 
 namespace onnxcut {
@@ -48,6 +50,9 @@ void stripLargeInitializers(onnx::ModelProto& m);
 // Shape inference with data propagation; symbolic dims elsewhere are cleared
 // first so that only what follows from the fixed inputs remains.
 void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings);
+// A tensor type's fully static dims (every dim a non-negative value), or
+// nullopt (no shape, a symbolic or missing dim, not a tensor).
+std::optional<std::vector<int64_t>> staticShape(const onnx::TypeProto* type);
 // Names a node reads: its inputs, then outer-scope names its sub-graphs use.
 std::vector<std::string> nodeReads(const onnx::NodeProto& n);
 std::string describeNode(const onnx::NodeProto& n, int index);

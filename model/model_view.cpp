@@ -12,16 +12,6 @@
 namespace onnxcut {
 namespace {
 
-std::optional<std::vector<int64_t>> staticShape(const onnx::TypeProto* type) {
-  if (!type || !type->has_tensor_type() || !type->tensor_type().has_shape()) return std::nullopt;
-  std::vector<int64_t> dims;
-  for (const auto& d : type->tensor_type().shape().dim()) {
-    if (!d.has_dim_value() || d.dim_value() < 0) return std::nullopt;
-    dims.push_back(d.dim_value());
-  }
-  return dims;
-}
-
 bool isDefaultDomain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
 // A copy for shape inference that never holds the large weights' data, not

@@ -233,15 +233,20 @@ class Loader {
     }
     if (!r.error.empty()) return fail(r.error);
     if (!j.contains("plans") || !j["plans"].is_array()) return fail("'plans' is missing");
+    // Band tables: tables[i] and baselines.chain_only[i] (bands read already).
+    auto readTables = [&](const json& list, int section, const std::string& name, std::vector<Table>& out) {
+      if (list.size() > kMaxTables) return r.fail("more than " + std::to_string(kMaxTables) + " " + name);
+      if (raw_[section].size() != list.size()) return r.fail("'" + name + "' holds something that is not an object");
+      for (size_t i = 0; i < list.size(); ++i) {
+        auto tab = readTable(r, list[i], raw_[section][i], (section == 0 ? "table " : name + " ") + std::to_string(i), t_);
+        if (!tab) return false;
+        out.push_back(std::move(*tab));
+      }
+      return true;
+    };
     if (!j.contains("tables") || !j["tables"].is_array() || j["tables"].empty())
       return fail("'tables' is missing or empty");
-    if (j["tables"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " tables");
-    if (raw_[0].size() != j["tables"].size()) return fail("'tables' holds something that is not an object");
-    for (size_t i = 0; i < j["tables"].size(); ++i) {
-      auto tab = readTable(r, j["tables"][i], raw_[0][i], "table " + std::to_string(i), t_);
-      if (!tab) return fail(r.error);
-      t_.tables.push_back(std::move(*tab));
-    }
+    if (!readTables(j["tables"], 0, "tables", t_.tables)) return fail(r.error);
     if (j.contains("baselines") && j["baselines"].is_object()) {
       const json& b = j["baselines"];
       for (const char* key : {"device_only", "cloud_only"}) {
@@ -252,15 +257,9 @@ class Loader {
           (std::string(key) == "device_only" ? t_.device_only : t_.cloud_only)[prec] = plan;
         }
       }
-      if (b.contains("chain_only") && b["chain_only"].is_array()) {
-        if (b["chain_only"].size() > kMaxTables) return fail("more than " + std::to_string(kMaxTables) + " chain tables");
-        if (raw_[1].size() != b["chain_only"].size()) return fail("'baselines.chain_only' holds something that is not an object");
-        for (size_t i = 0; i < b["chain_only"].size(); ++i) {
-          auto tab = readTable(r, b["chain_only"][i], raw_[1][i], "baselines.chain_only " + std::to_string(i), t_);
-          if (!tab) return fail(r.error);
-          t_.chain_only.push_back(std::move(*tab));
-        }
-      }
+      if (b.contains("chain_only") && b["chain_only"].is_array() &&
+          !readTables(b["chain_only"], 1, "baselines.chain_only", t_.chain_only))
+        return fail(r.error);
     }
     t_.table_index = indexTables(t_.tables);
     t_.chain_index = indexTables(t_.chain_only);
