@@ -35,7 +35,7 @@ check() {
   else
     pass=$((pass + 1))
   fi
-  rows+=("| $n | $kind | $what | \`$(head -1 <<<"$out" | sed 's/^onnxcut: error: //; s/|/\\|/g' | cut -c1-110)\` |")
+  rows+=("| $n | $kind | $what | \`$(head -1 <<<"$out" | LC_ALL=C tr -cd '[:print:]' | sed 's/^onnxcut: error: //; s/|/\\|/g; s/`/'"'"'/g' | cut -c1-110)\` |")
 }
 
 D=$src/tests/data/diamond.onnx; C=$src/tests/data/diamond.costs.csv; T=$src/tests/golden/diamond.plan-table.json
@@ -76,6 +76,11 @@ txt opset_new '<ir_version: 8, opset_import: ["" : 99]>' 'g (float[1,4] x) => (f
 txt no_opset '<ir_version: 8>' 'g (float[1,4] x) => (float[1,4] y) {' ' y = Relu (x)' '}'
 txt syntax "$H" 'g (float[1,4] x) => (float[1,4] y) {' ' y = Relu (x' '}'
 txt outer_read "$H" 'g (bool c, float[1,4] x) => (float[1,4] y) {' ' y = If (c) <then_branch = t () => (float[1,4] o) { o = Relu (nowhere) }, else_branch = e () => (float[1,4] o) { o = Relu (x) }>' '}'
+txt bad_arity "$H" 'g (float[1,4] x) => (float[1,4] y) {' ' y = Relu (x, x, x)' '}'
+txt bad_reshape "$H" 'g (float[1,4] x) => (float[?,?] y) {' ' s = Constant <value = int64[2] {3, 7}> ()' ' y = Reshape (x, s)' '}'
+txt unsq_axes "$H" 'g (float[1,4] x) => (float[?] y) {' ' s = Shape (x)' ' a = Constant <value = int64[1] {9}> ()' ' u = Unsqueeze (s, a)' ' y = Reshape (x, u)' '}'
+txt zero_stride "$H" 'g (float[1,2,8,8] x) => (float[?,?,?,?] y) {' ' y = MaxPool <kernel_shape = [2, 2], strides = [0, 2]> (x)' '}'
+txt conv_rank '<ir_version: 4, opset_import: ["" : 9]>' 'g (float[1,8,8] x) => (float[?,?,?,?] y)' '  <float[2, 2, 1, 1] w = {0.7, -0.3, 0.2, 0.9}>' '{' ' y = Conv (x, w)' '}'
 txt short_raw "$H" 'g (float[1,4] x) => (float[?] y) {' ' s = Constant <value = int64[3] {1, 4}> ()' ' y = Reshape (x, s)' '}'
 for f in cycle:"not in topological order, or the graph has a cycle" dangling:"reads tensor 'ghost', which no node" twice:"tensor 'y' is produced twice" \
          dup_out:"graph output 'y' is listed twice" dup_in:"graph input 'x' is listed twice" never_out:"graph output 'z' is never produced" \
@@ -83,7 +88,9 @@ for f in cycle:"not in topological order, or the graph has a cycle" dangling:"re
          huge_dim:"a number is out of range or malformed" max_dim:"does not fit in 64 bits|shape inference|too large" \
          ovf_dims:"does not fit in 64 bits" ir_new:"IR version 99 is newer" opset_new:"opset 99 is newer" no_opset:"declares no opset_import" \
          syntax:"not valid ONNX text" outer_read:"reads tensor 'nowhere'" \
-         short_raw:"shape inference|Reshape|3|mismatch|invalid"; do
+         short_raw:"shape inference|Reshape|3|mismatch|invalid" bad_arity:"input size 3 not in range" \
+         bad_reshape:"reshapes 4 elements into 21" unsq_axes:"values in 'axes' are beyond the bounds" \
+         zero_stride:"attribute 'strides' must be >= 1" conv_rank:"shape inference (crashed|failed)"; do
   name=${f%%:*}; re=${f#*:}
   check model "ONNX text: $name" "$re" -- "$cli" inspect "$IN/$name.onnxtxt"
   check model "plan of ONNX text: $name" "$re" -- "$cli" plan "$IN/$name.onnxtxt" --costs "$C" -o @OUT@
