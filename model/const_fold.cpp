@@ -467,14 +467,7 @@ int foldShapeArithmetic(onnx::ModelProto& m) {
       folder.record(n.output(i), (*values)[i]);
       const TP t = toTensor((*values)[i], n.output(i));
       *g->add_initializer() = t;
-      if (m.ir_version() < 4) {  // IR < 4: every initializer is also a graph input
-        auto* in = g->add_input();
-        in->set_name(t.name());
-        auto* tt = in->mutable_type()->mutable_tensor_type();
-        tt->set_elem_type(t.data_type());
-        auto* shape = tt->mutable_shape();
-        for (auto d : t.dims()) shape->add_dim()->set_dim_value(d);
-      }
+      if (m.ir_version() < 4) typeOfTensor(t, *g->add_input());  // IR < 4: every initializer is also a graph input
     }
     ++folded;
   }

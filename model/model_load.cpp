@@ -61,6 +61,15 @@ std::optional<std::vector<int64_t>> staticShape(const onnx::TypeProto* type) {
   return dims;
 }
 
+void typeOfTensor(const onnx::TensorProto& t, onnx::ValueInfoProto& out) {
+  out.set_name(t.name());
+  auto* tt = out.mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(t.data_type());
+  auto* shape = tt->mutable_shape();
+  shape->Clear();
+  for (auto d : t.dims()) shape->add_dim()->set_dim_value(d);
+}
+
 std::string describeNode(const onnx::NodeProto& n, int index) {
   std::string who = !n.name().empty() ? "'" + n.name() + "'"
                     : n.output_size() > 0 ? "producing '" + n.output(0) + "'"
@@ -589,13 +598,7 @@ void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std:
   std::set<std::string> original;
   for (const auto& i : m.graph().initializer()) original.insert(i.name());
   for (const auto& i : work.graph().initializer()) {
-    if (original.count(i.name())) continue;
-    auto* vi = g->add_value_info();
-    vi->set_name(i.name());
-    auto* tt = vi->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(i.data_type());
-    auto* shape = tt->mutable_shape();
-    for (auto d : i.dims()) shape->add_dim()->set_dim_value(d);
+    if (!original.count(i.name())) typeOfTensor(i, *g->add_value_info());
   }
 }
 

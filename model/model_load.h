@@ -12,6 +12,8 @@ namespace onnx {
 class ModelProto;
 class NodeProto;
 class TypeProto;
+class TensorProto;
+class ValueInfoProto;
 }  // namespace onnx
 
 namespace onnxcut {
@@ -53,6 +55,9 @@ void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std:
 // A tensor type's fully static dims (every dim a non-negative value), or
 // nullopt (no shape, a symbolic or missing dim, not a tensor).
 std::optional<std::vector<int64_t>> staticShape(const onnx::TypeProto* type);
+// Sets `out` to a tensor's name, element type and dims (the value_info a
+// constant tensor would have).
+void typeOfTensor(const onnx::TensorProto& t, onnx::ValueInfoProto& out);
 // Names a node reads: its inputs, then outer-scope names its sub-graphs use.
 std::vector<std::string> nodeReads(const onnx::NodeProto& n);
 std::string describeNode(const onnx::NodeProto& n, int index);
