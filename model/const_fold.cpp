@@ -152,37 +152,56 @@ std::vector<int64_t> asInts(const Value& v) {
   return out;
 }
 
-// Numpy broadcasting of two values.
-std::optional<Value> broadcast(const Value& a, const Value& b, const std::function<double(double, double)>& f,
-                               int32_t out_type) {
-  const size_t rank = std::max(a.dims.size(), b.dims.size());
-  std::vector<int64_t> da(rank, 1), db(rank, 1), dout(rank);
-  std::copy(a.dims.begin(), a.dims.end(), da.begin() + (rank - a.dims.size()));
-  std::copy(b.dims.begin(), b.dims.end(), db.begin() + (rank - b.dims.size()));
-  for (size_t i = 0; i < rank; ++i) {
-    if (da[i] != db[i] && da[i] != 1 && db[i] != 1) return std::nullopt;
-    dout[i] = da[i] == 1 ? db[i] : da[i];  // 1 broadcasts to anything, 0 included
+// Numpy broadcasting of n values.
+std::optional<Value> broadcastN(const std::vector<const Value*>& in,
+                                const std::function<double(const std::vector<double>&)>& f, int32_t out_type) {
+  size_t rank = 0;
+  for (const Value* v : in) {
+    if (!v || v->numel() != static_cast<int64_t>(v->data.size())) return std::nullopt;
+    rank = std::max(rank, v->dims.size());
   }
+  std::vector<std::vector<int64_t>> d(in.size(), std::vector<int64_t>(rank, 1));
+  std::vector<int64_t> dout(rank, 1);
+  for (size_t k = 0; k < in.size(); ++k)
+    std::copy(in[k]->dims.begin(), in[k]->dims.end(), d[k].begin() + (rank - in[k]->dims.size()));
+  for (size_t i = 0; i < rank; ++i)
+    for (size_t k = 0; k < in.size(); ++k) {
+      if (d[k][i] == 1) continue;
+      if (dout[i] != 1 && dout[i] != d[k][i]) return std::nullopt;
+      dout[i] = d[k][i];  // 1 broadcasts to anything, 0 included
+    }
   Value out;
   out.type = out_type;
   out.dims = dout;
   const int64_t n = out.numel();
-  if (n < 0 || n > kMaxElements || a.numel() != static_cast<int64_t>(a.data.size()) ||
-      b.numel() != static_cast<int64_t>(b.data.size()))
-    return std::nullopt;
+  if (n < 0 || n > kMaxElements) return std::nullopt;
+  std::vector<double> args(in.size());
   for (int64_t i = 0; i < n; ++i) {
-    int64_t rem = i, ia = 0, ib = 0, sa = 1, sb = 1;
-    for (int k = static_cast<int>(rank) - 1; k >= 0; --k) {
-      const int64_t idx = rem % dout[k];
-      rem /= dout[k];
-      ia += (da[k] == 1 ? 0 : idx) * sa;
-      ib += (db[k] == 1 ? 0 : idx) * sb;
-      sa *= da[k];
-      sb *= db[k];
+    for (size_t k = 0; k < in.size(); ++k) {
+      int64_t rem = i, idx = 0, stride = 1;
+      for (int j = static_cast<int>(rank) - 1; j >= 0; --j) {
+        const int64_t at = rem % dout[j];
+        rem /= dout[j];
+        idx += (d[k][j] == 1 ? 0 : at) * stride;
+        stride *= d[k][j];
+      }
+      args[k] = in[k]->data[idx];
     }
-    out.data.push_back(castTo(f(a.data[ia], b.data[ib]), out_type));
+    out.data.push_back(castTo(f(args), out_type));
   }
   return out;
+}
+
+std::optional<Value> broadcast(const Value& a, const Value& b, const std::function<double(double, double)>& f,
+                               int32_t out_type) {
+  return broadcastN({&a, &b}, [&](const std::vector<double>& x) { return f(x[0], x[1]); }, out_type);
+}
+
+// Row-major strides of dims.
+std::vector<int64_t> stridesOf(const std::vector<int64_t>& dims) {
+  std::vector<int64_t> s(dims.size(), 1);
+  for (int i = static_cast<int>(dims.size()) - 2; i >= 0; --i) s[i] = s[i + 1] * dims[i + 1];
+  return s;
 }
 
 int64_t normAxis(int64_t axis, int64_t rank) { return axis < 0 ? axis + rank : axis; }
@@ -219,32 +238,108 @@ class Folder {
       return one(out);
     }
     if (op == "Unsqueeze" || op == "Squeeze") return squeeze(n, in, op == "Unsqueeze");
-    if (op == "Reshape" && in.size() > 1 && in[1]) return reshape(a, asInts(*in[1]));
+    if (op == "Reshape" && in.size() > 1 && in[1]) return reshape(a, asInts(*in[1]), intAttr(n, "allowzero", 0) != 0);
+    if (op == "Flatten") {
+      const int64_t r = static_cast<int64_t>(a.dims.size());
+      const int64_t axis = normAxis(intAttr(n, "axis", 1), r);
+      if (axis < 0 || axis > r) return std::nullopt;
+      int64_t outer = 1;
+      for (int64_t i = 0; i < axis; ++i) outer *= a.dims[i];
+      return reshape(a, {outer, -1}, false);
+    }
     if (op == "Concat") return concat(n, in);
     if (op == "Gather" && in.size() > 1 && in[1]) return gather(n, a, *in[1]);
     if (op == "Slice") return slice(n, in);
+    if (op == "Split") return split(n, in);
+    if (op == "Transpose") return transpose(n, a);
+    if (op == "Tile" && in.size() > 1 && in[1]) return tile(a, asInts(*in[1]));
+    if (op == "Expand" && in.size() > 1 && in[1]) {
+      Value shape;
+      shape.dims = asInts(*in[1]);
+      if (shape.numel() < 0 || shape.numel() > kMaxElements) return std::nullopt;
+      shape.data.assign(shape.numel(), 0.0);
+      auto r = broadcastN({&a, &shape}, [](const std::vector<double>& x) { return x[0]; }, a.type);
+      if (!r) return std::nullopt;
+      return one(*r);
+    }
+    if (op == "Range" && in.size() == 3 && in[1] && in[2]) return range(a, *in[1], *in[2]);
     if (op == "ConstantOfShape") return constantOfShape(n, a);
-    if (op == "Floor" || op == "Ceil" || op == "Neg" || op == "Abs" || op == "Sqrt") {
+    if (op == "CastLike" && in.size() > 1 && in[1]) {
       Value out = a;
-      for (double& x : out.data)
-        x = op == "Floor" ? std::floor(x) : op == "Ceil" ? std::ceil(x) : op == "Neg" ? -x : op == "Abs" ? std::abs(x) : std::sqrt(x);
+      out.type = in[1]->type;
+      for (double& x : out.data) x = castTo(x, out.type);
       return one(out);
+    }
+    if (op.rfind("Reduce", 0) == 0) return reduce(n, in);
+    static const std::map<std::string, double (*)(double)> kUnary = {
+        {"Floor", [](double x) { return std::floor(x); }},
+        {"Ceil", [](double x) { return std::ceil(x); }},
+        {"Neg", [](double x) { return -x; }},
+        {"Abs", [](double x) { return std::abs(x); }},
+        {"Sqrt", [](double x) { return std::sqrt(x); }},
+        {"Reciprocal", [](double x) { return 1.0 / x; }},
+        {"Sign", [](double x) { return x > 0 ? 1.0 : x < 0 ? -1.0 : 0.0; }},
+        {"Round", [](double x) { return std::nearbyint(x); }},  // half to even (default rounding mode)
+        {"Not", [](double x) { return x == 0 ? 1.0 : 0.0; }},
+        {"Relu", [](double x) { return std::max(x, 0.0); }},
+        {"Exp", [](double x) { return std::exp(x); }},
+        {"Log", [](double x) { return std::log(x); }},
+    };
+    if (auto u = kUnary.find(op); u != kUnary.end() && in.size() == 1) {
+      if (isInt(a.type) && (op == "Sqrt" || op == "Reciprocal" || op == "Exp" || op == "Log")) return std::nullopt;
+      Value out = a;
+      for (double& x : out.data) x = castTo(u->second(x), out.type);
+      return one(out);
+    }
+    if (op == "Where" && in.size() == 3 && in[1] && in[2]) {
+      auto r = broadcastN({in[0], in[1], in[2]}, [](const std::vector<double>& x) { return x[0] != 0 ? x[1] : x[2]; },
+                          in[1]->type);
+      if (!r) return std::nullopt;
+      return one(*r);
+    }
+    // Variadic elementwise ops (two or more inputs, broadcast).
+    if ((op == "Sum" || op == "Max" || op == "Min" || op == "Mean") && in.size() >= 2) {
+      for (const Value* v : in)
+        if (!v) return std::nullopt;
+      const size_t k = in.size();
+      auto r = broadcastN(in, [&op, k](const std::vector<double>& x) {
+        double acc = x[0];
+        for (size_t i = 1; i < x.size(); ++i)
+          acc = op == "Max" ? std::max(acc, x[i]) : op == "Min" ? std::min(acc, x[i]) : acc + x[i];
+        return op == "Mean" ? acc / static_cast<double>(k) : acc;
+      }, a.type);
+      if (!r) return std::nullopt;
+      return one(*r);
     }
     if (in.size() == 2 && in[1]) {
       const Value& b = *in[1];
       const bool ints = isInt(a.type);
+      const bool fmod = intAttr(n, "fmod", 0) != 0;
       std::function<double(double, double)> f;
+      int32_t type = a.type;
       if (op == "Add") f = [](double x, double y) { return x + y; };
       else if (op == "Sub") f = [](double x, double y) { return x - y; };
       else if (op == "Mul") f = [](double x, double y) { return x * y; };
       else if (op == "Div") f = [ints](double x, double y) { return ints ? std::trunc(x / y) : x / y; };
-      else if (op == "Min") f = [](double x, double y) { return std::min(x, y); };
+      else if (op == "Mod") f = [fmod](double x, double y) {
+        const double r = std::fmod(x, y);
+        return fmod || r == 0 || (r < 0) == (y < 0) ? r : r + y;  // fmod=0: the divisor's sign
+      };
+      else if (op == "Pow") f = [](double x, double y) { return std::pow(x, y); };
+      else if (op == "Equal") { f = [](double x, double y) { return x == y ? 1.0 : 0.0; }; type = TP::BOOL; }
+      else if (op == "Less") { f = [](double x, double y) { return x < y ? 1.0 : 0.0; }; type = TP::BOOL; }
+      else if (op == "LessOrEqual") { f = [](double x, double y) { return x <= y ? 1.0 : 0.0; }; type = TP::BOOL; }
+      else if (op == "Greater") { f = [](double x, double y) { return x > y ? 1.0 : 0.0; }; type = TP::BOOL; }
+      else if (op == "GreaterOrEqual") { f = [](double x, double y) { return x >= y ? 1.0 : 0.0; }; type = TP::BOOL; }
+      else if (op == "And") f = [](double x, double y) { return x != 0 && y != 0 ? 1.0 : 0.0; };
+      else if (op == "Or") f = [](double x, double y) { return x != 0 || y != 0 ? 1.0 : 0.0; };
+      else if (op == "Xor") f = [](double x, double y) { return (x != 0) != (y != 0) ? 1.0 : 0.0; };
       else if (op == "Max") f = [](double x, double y) { return std::max(x, y); };
-      else if (op == "Equal") f = [](double x, double y) { return x == y ? 1.0 : 0.0; };
+      else if (op == "Min") f = [](double x, double y) { return std::min(x, y); };
       else return std::nullopt;
-      if (op == "Div" && ints)
+      if ((op == "Div" || op == "Mod") && ints)
         for (double y : b.data) if (y == 0) return std::nullopt;
-      auto r = broadcast(a, b, f, op == "Equal" ? TP::BOOL : a.type);
+      auto r = broadcast(a, b, f, type);
       if (!r) return std::nullopt;
       return one(*r);
     }
@@ -350,10 +445,13 @@ class Folder {
     return one(out);
   }
 
-  std::optional<std::vector<Value>> reshape(const Value& a, std::vector<int64_t> shape) {
+  std::optional<std::vector<Value>> reshape(const Value& a, std::vector<int64_t> shape, bool allowzero) {
     int64_t known = 1, infer = -1;
     for (size_t i = 0; i < shape.size(); ++i) {
-      if (shape[i] == 0 && i < a.dims.size()) shape[i] = a.dims[i];
+      if (shape[i] == 0 && !allowzero) {
+        if (i >= a.dims.size()) return std::nullopt;
+        shape[i] = a.dims[i];
+      }
       if (shape[i] == -1 && infer < 0) infer = static_cast<int64_t>(i);
       else if (shape[i] < 0 || __builtin_mul_overflow(known, shape[i], &known)) return std::nullopt;
     }
@@ -368,36 +466,79 @@ class Folder {
     return one(out);
   }
 
-  std::optional<std::vector<Value>> concat(const onnx::NodeProto& n, const std::vector<const Value*>& in) {
-    Value out;
-    out.type = in[0]->type;
-    for (const Value* v : in) {
-      if (!v || v->dims.size() != 1) return std::nullopt;  // 1-D shape vectors only
-      out.data.insert(out.data.end(), v->data.begin(), v->data.end());
+  // Element i of `v` read at the multi-index `idx` (row-major).
+  static int64_t offset(const std::vector<int64_t>& idx, const std::vector<int64_t>& strides) {
+    int64_t o = 0;
+    for (size_t i = 0; i < idx.size(); ++i) o += idx[i] * strides[i];
+    return o;
+  }
+  static std::vector<int64_t> unravel(int64_t i, const std::vector<int64_t>& dims) {
+    std::vector<int64_t> idx(dims.size());
+    for (int k = static_cast<int>(dims.size()) - 1; k >= 0; --k) {
+      idx[k] = dims[k] ? i % dims[k] : 0;
+      i = dims[k] ? i / dims[k] : 0;
     }
-    if (normAxis(intAttr(n, "axis", 0), 1) != 0) return std::nullopt;
-    out.dims = {static_cast<int64_t>(out.data.size())};
+    return idx;
+  }
+  static bool complete(const Value& v) { return v.numel() == static_cast<int64_t>(v.data.size()); }
+
+  std::optional<std::vector<Value>> concat(const onnx::NodeProto& n, const std::vector<const Value*>& in) {
+    const Value* first = nullptr;
+    for (const Value* v : in) {
+      if (!v || !complete(*v)) return std::nullopt;
+      if (!first) first = v;
+    }
+    const int64_t r = static_cast<int64_t>(first->dims.size());
+    const int64_t axis = normAxis(intAttr(n, "axis", 0), r);
+    if (r == 0 || axis < 0 || axis >= r) return std::nullopt;
+    Value out;
+    out.type = first->type;
+    out.dims = first->dims;
+    out.dims[axis] = 0;
+    for (const Value* v : in) {
+      if (static_cast<int64_t>(v->dims.size()) != r) return std::nullopt;
+      for (int64_t i = 0; i < r; ++i)
+        if (i != axis && v->dims[i] != first->dims[i]) return std::nullopt;
+      out.dims[axis] += v->dims[axis];
+    }
+    if (out.numel() < 0 || out.numel() > kMaxElements) return std::nullopt;
+    int64_t outer = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= first->dims[i];
+    for (int64_t o = 0; o < outer; ++o)
+      for (const Value* v : in) {
+        const int64_t block = v->numel() / std::max<int64_t>(outer, 1);
+        out.data.insert(out.data.end(), v->data.begin() + o * block, v->data.begin() + (o + 1) * block);
+      }
     return one(out);
   }
 
   std::optional<std::vector<Value>> gather(const onnx::NodeProto& n, const Value& a, const Value& idx) {
-    if (a.dims.size() != 1 || normAxis(intAttr(n, "axis", 0), 1) != 0) return std::nullopt;
+    const int64_t r = static_cast<int64_t>(a.dims.size());
+    const int64_t axis = normAxis(intAttr(n, "axis", 0), r);
+    if (r == 0 || axis < 0 || axis >= r || !complete(a) || !complete(idx)) return std::nullopt;
     Value out;
     out.type = a.type;
-    out.dims = idx.dims;
-    const int64_t len = a.dims[0];
-    if (len != static_cast<int64_t>(a.data.size())) return std::nullopt;
-    for (double i : idx.data) {
-      const int64_t k = normAxis(toInt64(i), len);
-      if (k < 0 || k >= len) return std::nullopt;
-      out.data.push_back(a.data[k]);
-    }
+    out.dims.assign(a.dims.begin(), a.dims.begin() + axis);
+    out.dims.insert(out.dims.end(), idx.dims.begin(), idx.dims.end());
+    out.dims.insert(out.dims.end(), a.dims.begin() + axis + 1, a.dims.end());
+    if (out.numel() < 0 || out.numel() > kMaxElements) return std::nullopt;
+    const int64_t len = a.dims[axis];
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= a.dims[i];
+    for (int64_t i = axis + 1; i < r; ++i) inner *= a.dims[i];
+    for (int64_t o = 0; o < outer; ++o)
+      for (double i : idx.data) {
+        const int64_t k = normAxis(toInt64(i), len);
+        if (k < 0 || k >= len) return std::nullopt;
+        for (int64_t j = 0; j < inner; ++j) out.data.push_back(a.data[(o * len + k) * inner + j]);
+      }
     return one(out);
   }
 
   std::optional<std::vector<Value>> slice(const onnx::NodeProto& n, const std::vector<const Value*>& in) {
     const Value& a = *in[0];
-    if (a.dims.size() != 1) return std::nullopt;
+    const int64_t r = static_cast<int64_t>(a.dims.size());
+    if (r == 0 || !complete(a)) return std::nullopt;
     std::vector<int64_t> starts, ends, axes, steps;
     if (opset_ < 10) {
       starts = intsAttr(n, "starts"); ends = intsAttr(n, "ends"); axes = intsAttr(n, "axes");
@@ -407,21 +548,186 @@ class Folder {
       if (in.size() > 3 && in[3]) axes = asInts(*in[3]);
       if (in.size() > 4 && in[4]) steps = asInts(*in[4]);
     }
-    if (starts.size() != 1 || ends.size() != 1) return std::nullopt;
-    if (!axes.empty() && normAxis(axes[0], 1) != 0) return std::nullopt;
-    const int64_t step = steps.empty() ? 1 : steps[0];
-    if (step == 0) return std::nullopt;
-    const int64_t len = a.dims[0];
-    if (len != static_cast<int64_t>(a.data.size())) return std::nullopt;
-    auto clampIdx = [&](int64_t i, bool is_end) {
-      if (i < 0) i += len;
-      return step > 0 ? std::clamp<int64_t>(i, 0, len) : std::clamp<int64_t>(i, -1, len - 1) + (is_end ? 0 : 0);
-    };
-    int64_t s = clampIdx(starts[0], false), e = clampIdx(ends[0], true);
+    if (starts.size() != ends.size() || (!axes.empty() && axes.size() != starts.size()) ||
+        (!steps.empty() && steps.size() != starts.size()))
+      return std::nullopt;
+    std::vector<int64_t> first(r, 0), step(r, 1), count = a.dims;
+    std::set<int64_t> seen;
+    for (size_t i = 0; i < starts.size(); ++i) {
+      const int64_t ax = normAxis(axes.empty() ? static_cast<int64_t>(i) : axes[i], r);
+      if (ax < 0 || ax >= r || !seen.insert(ax).second) return std::nullopt;
+      const int64_t st = steps.empty() ? 1 : steps[i];
+      if (st == 0) return std::nullopt;
+      const int64_t len = a.dims[ax];
+      int64_t s0 = starts[i], e0 = ends[i];
+      // ONNX's clamping: negative indices count from the end; starts to
+      // [0, len] ([0, len-1] for negative steps), ends to [-1, len].
+      if (s0 < 0) s0 = s0 < -len ? 0 : s0 + len;
+      if (e0 < 0) e0 = e0 < -len ? -1 : e0 + len;
+      if (st > 0) {
+        s0 = std::clamp<int64_t>(s0, 0, len);
+        e0 = std::clamp<int64_t>(e0, 0, len);
+        count[ax] = e0 > s0 ? (e0 - s0 + st - 1) / st : 0;
+      } else {
+        s0 = std::clamp<int64_t>(s0, 0, len - 1);
+        e0 = std::clamp<int64_t>(e0, -1, len - 1);
+        count[ax] = s0 > e0 ? (s0 - e0 + (-st) - 1) / (-st) : 0;
+      }
+      first[ax] = s0;
+      step[ax] = st;
+    }
     Value out;
     out.type = a.type;
-    for (int64_t i = s; step > 0 ? i < e : i > e; i += step) out.data.push_back(a.data[i]);
-    out.dims = {static_cast<int64_t>(out.data.size())};
+    out.dims = count;
+    if (out.numel() < 0) return std::nullopt;
+    const auto strides = stridesOf(a.dims);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      auto idx = unravel(i, out.dims);
+      for (int64_t k = 0; k < r; ++k) idx[k] = first[k] + idx[k] * step[k];
+      out.data.push_back(a.data[offset(idx, strides)]);
+    }
+    return one(out);
+  }
+
+  std::optional<std::vector<Value>> split(const onnx::NodeProto& n, const std::vector<const Value*>& in) {
+    const Value& a = *in[0];
+    const int64_t r = static_cast<int64_t>(a.dims.size());
+    const int64_t axis = normAxis(intAttr(n, "axis", 0), r);
+    if (r == 0 || axis < 0 || axis >= r || !complete(a)) return std::nullopt;
+    const int64_t len = a.dims[axis];
+    const int64_t parts = n.output_size();
+    std::vector<int64_t> sizes = intsAttr(n, "split");
+    if (in.size() > 1 && in[1]) sizes = asInts(*in[1]);
+    if (sizes.empty()) {
+      if (parts <= 0) return std::nullopt;
+      const int64_t chunk = (len + parts - 1) / parts;  // opset 18: the last chunk is smaller
+      if (opset_ < 18 && len % parts != 0) return std::nullopt;
+      for (int64_t i = 0; i < parts; ++i) sizes.push_back(std::clamp<int64_t>(len - i * chunk, 0, chunk));
+    }
+    int64_t total = 0;
+    for (auto s : sizes) {
+      if (s < 0) return std::nullopt;
+      total += s;
+    }
+    if (static_cast<int64_t>(sizes.size()) != parts || total != len) return std::nullopt;
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= a.dims[i];
+    for (int64_t i = axis + 1; i < r; ++i) inner *= a.dims[i];
+    std::vector<Value> outs;
+    int64_t at = 0;
+    for (auto s : sizes) {
+      Value v;
+      v.type = a.type;
+      v.dims = a.dims;
+      v.dims[axis] = s;
+      for (int64_t o = 0; o < outer; ++o)
+        v.data.insert(v.data.end(), a.data.begin() + (o * len + at) * inner, a.data.begin() + (o * len + at + s) * inner);
+      at += s;
+      outs.push_back(std::move(v));
+    }
+    return outs;
+  }
+
+  std::optional<std::vector<Value>> transpose(const onnx::NodeProto& n, const Value& a) {
+    const int64_t r = static_cast<int64_t>(a.dims.size());
+    std::vector<int64_t> perm = intsAttr(n, "perm");
+    if (perm.empty())
+      for (int64_t i = r - 1; i >= 0; --i) perm.push_back(i);
+    if (static_cast<int64_t>(perm.size()) != r || !complete(a)) return std::nullopt;
+    std::vector<int64_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (int64_t i = 0; i < r; ++i)
+      if (sorted[i] != i) return std::nullopt;
+    Value out;
+    out.type = a.type;
+    for (auto p : perm) out.dims.push_back(a.dims[p]);
+    const auto strides = stridesOf(a.dims);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      const auto idx = unravel(i, out.dims);
+      int64_t o = 0;
+      for (int64_t k = 0; k < r; ++k) o += idx[k] * strides[perm[k]];
+      out.data.push_back(a.data[o]);
+    }
+    return one(out);
+  }
+
+  std::optional<std::vector<Value>> tile(const Value& a, const std::vector<int64_t>& reps) {
+    if (reps.size() != a.dims.size() || !complete(a)) return std::nullopt;
+    Value out;
+    out.type = a.type;
+    for (size_t i = 0; i < reps.size(); ++i) {
+      if (reps[i] < 0) return std::nullopt;
+      int64_t d = 0;
+      if (__builtin_mul_overflow(a.dims[i], reps[i], &d)) return std::nullopt;
+      out.dims.push_back(d);
+    }
+    if (out.numel() < 0 || out.numel() > kMaxElements) return std::nullopt;
+    const auto strides = stridesOf(a.dims);
+    for (int64_t i = 0; i < out.numel(); ++i) {
+      auto idx = unravel(i, out.dims);
+      for (size_t k = 0; k < idx.size(); ++k) idx[k] %= a.dims[k];
+      out.data.push_back(a.data[offset(idx, strides)]);
+    }
+    return one(out);
+  }
+
+  std::optional<std::vector<Value>> range(const Value& start, const Value& limit, const Value& delta) {
+    if (start.data.size() != 1 || limit.data.size() != 1 || delta.data.size() != 1 || delta.data[0] == 0)
+      return std::nullopt;
+    const double count = std::max(std::ceil((limit.data[0] - start.data[0]) / delta.data[0]), 0.0);
+    if (!(count <= static_cast<double>(kMaxElements))) return std::nullopt;
+    Value out;
+    out.type = start.type;
+    out.dims = {static_cast<int64_t>(count)};
+    for (int64_t i = 0; i < out.dims[0]; ++i)
+      out.data.push_back(castTo(start.data[0] + static_cast<double>(i) * delta.data[0], out.type));
+    return one(out);
+  }
+
+  std::optional<std::vector<Value>> reduce(const onnx::NodeProto& n, const std::vector<const Value*>& in) {
+    const std::string& op = n.op_type();
+    const Value& a = *in[0];
+    const int64_t r = static_cast<int64_t>(a.dims.size());
+    if (!complete(a)) return std::nullopt;
+    // Axes: an attribute up to opset 17 (12 for ReduceSum), an input after.
+    std::vector<int64_t> axes = intsAttr(n, "axes");
+    if (in.size() > 1 && in[1]) axes = asInts(*in[1]);
+    const bool keep = intAttr(n, "keepdims", 1) != 0;
+    if (axes.empty() && intAttr(n, "noop_with_empty_axes", 0) != 0) return one(a);
+    std::set<int64_t> ax;
+    for (auto x : axes) {
+      const int64_t k = normAxis(x, r);
+      if (k < 0 || k >= r) return std::nullopt;
+      ax.insert(k);
+    }
+    if (axes.empty())
+      for (int64_t i = 0; i < r; ++i) ax.insert(i);
+    Value out;
+    out.type = a.type;
+    std::vector<int64_t> kept_dims(r);
+    for (int64_t i = 0; i < r; ++i) {
+      kept_dims[i] = ax.count(i) ? 1 : a.dims[i];
+      if (!ax.count(i) || keep) out.dims.push_back(kept_dims[i]);
+    }
+    const int64_t m = Value{TP::INT64, kept_dims, {}}.numel();
+    std::vector<double> acc(m), cnt(m, 0);
+    const bool is_max = op == "ReduceMax", is_min = op == "ReduceMin", is_prod = op == "ReduceProd";
+    if (op != "ReduceSum" && op != "ReduceMean" && !is_max && !is_min && !is_prod) return std::nullopt;
+    std::fill(acc.begin(), acc.end(), is_prod ? 1.0 : is_max ? -HUGE_VAL : is_min ? HUGE_VAL : 0.0);
+    const auto out_strides = stridesOf(kept_dims);
+    for (int64_t i = 0; i < a.numel(); ++i) {
+      auto idx = unravel(i, a.dims);
+      for (int64_t k = 0; k < r; ++k)
+        if (ax.count(k)) idx[k] = 0;
+      const int64_t o = offset(idx, out_strides);
+      const double x = a.data[i];
+      acc[o] = is_max ? std::max(acc[o], x) : is_min ? std::min(acc[o], x) : is_prod ? acc[o] * x : acc[o] + x;
+      cnt[o] += 1;
+    }
+    for (int64_t o = 0; o < m; ++o) {
+      if ((is_max || is_min) && cnt[o] == 0) return std::nullopt;  // empty reduction
+      out.data.push_back(castTo(op == "ReduceMean" ? (cnt[o] ? acc[o] / cnt[o] : std::nan("")) : acc[o], out.type));
+    }
     return one(out);
   }
 
@@ -447,6 +753,12 @@ class Folder {
 };
 
 }  // namespace
+
+std::optional<std::vector<double>> smallTensorValues(const onnx::TensorProto& t) {
+  auto v = fromTensor(t);
+  if (!v) return std::nullopt;
+  return v->data;
+}
 
 int foldShapeArithmetic(onnx::ModelProto& m) {
   Folder folder(m);

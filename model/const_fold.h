@@ -5,11 +5,13 @@
 // model view evaluates the small integer computations itself.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace onnx {
 class ModelProto;
+class TensorProto;
 }
 
 namespace onnxcut {
@@ -22,5 +24,9 @@ constexpr int64_t kMaxFoldElements = 4096;
 // folded. Shapes come from m's value_info, so call it after inference and
 // repeat inference + folding until it returns 0.
 int foldShapeArithmetic(onnx::ModelProto& m);
+
+// The values of a small numeric tensor held inline (not external data), as
+// doubles (exact for the integers of shape arithmetic); nullopt otherwise.
+std::optional<std::vector<double>> smallTensorValues(const onnx::TensorProto& t);
 
 }  // namespace onnxcut

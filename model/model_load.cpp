@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "const_fold.h"
+#include "lowering.h"
 #include "errors.h"
 #include "sha256.h"
 
@@ -215,6 +216,11 @@ void checkNodeSchemas(const onnx::ModelProto& m, const std::string& label) {
   for (int k = 0; k < g.node_size(); ++k) {
     const auto& n = g.node(k);
     if (!n.domain().empty() && n.domain() != "ai.onnx") continue;  // other domains: planned as opaque nodes
+    if (n.op_type() == "Constant" && n.attribute_size() == 1 && n.attribute(0).has_t()) {
+      int64_t count = 1;
+      for (auto d : n.attribute(0).t().dims()) count = d < 0 || __builtin_mul_overflow(count, d, &count) ? INT64_MAX : count;
+      if (count > kMaxFoldElements) continue;  // its payload was left out of the copy checked (checkTensorData saw it)
+    }
     try {
       onnx::checker::check_node(n, ctx, scope);
     } catch (const std::exception& e) {
@@ -316,8 +322,8 @@ void checkHeader(const onnx::ModelProto& m, const std::string& label) {
     throw InputError(label + ": not an ONNX model (no IR version; corrupt file?)");
   if (m.ir_version() > kMaxIrVersion)
     throw InputError(label + ": IR version " + std::to_string(m.ir_version()) +
-                     " is newer than this build supports (ONNX 1.12: IR <= " +
-                     std::to_string(kMaxIrVersion) + ")");
+                     " is newer than onnxcut reads (IR <= " + std::to_string(kMaxIrVersion) +
+                     ", what its ONNX Runtime 1.22 runs); re-export it with an older IR version");
   if (m.opset_import_size() == 0 || m.ir_version() < kMinIrVersion)
     throw InputError(label + ": the model declares no opset_import (IR version " +
                      std::to_string(m.ir_version()) +
@@ -325,8 +331,9 @@ void checkHeader(const onnx::ModelProto& m, const std::string& label) {
   for (const auto& o : m.opset_import()) {
     if ((o.domain().empty() || o.domain() == "ai.onnx") && o.version() > kMaxOpset)
       throw InputError(label + ": opset " + std::to_string(o.version()) +
-                       " is newer than this build supports (ONNX 1.12: opset <= " +
-                       std::to_string(kMaxOpset) + ")");
+                       " is newer than onnxcut reads (default-domain opset <= " +
+                       std::to_string(kMaxOpset) + ", what its ONNX Runtime 1.22 runs); re-export it at opset " +
+                       std::to_string(kMaxOpset) + " or lower");
   }
   if (!m.has_graph() || m.graph().node_size() == 0)
     throw InputError(label + ": the model has no graph nodes");
@@ -583,11 +590,19 @@ void checkReshapes(const onnx::ModelProto& inferred, const std::string& label) {
 
 void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings) {
   onnx::ModelProto work = m;
+  const int64_t opset = defaultDomainOpset(m);
+  prepareForAnalysis(work);
+  lowerForAnalysis(work, opset);
   inferOnce(work, label);
   for (int round = 0; round < kMaxFoldRounds; ++round) {
-    if (foldShapeArithmetic(work) == 0) break;
+    const int folded = foldShapeArithmetic(work);
+    const int lowered = lowerForAnalysis(work, opset);
+    if (folded + lowered == 0) break;
     inferOnce(work, label);
   }
+  for (const auto& p : pendingNodes(work))
+    warnings.push_back(p + ": onnxcut has no shape rule for this form (or its axes/sizes are not constant); "
+                       "its outputs have no static size");
   checkInferenceStrictly(work, label, warnings);
   checkReshapes(work, label);
   // Keep m's nodes (codegen and the node index need them); take the types,
@@ -598,7 +613,7 @@ void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std:
   std::set<std::string> original;
   for (const auto& i : m.graph().initializer()) original.insert(i.name());
   for (const auto& i : work.graph().initializer()) {
-    if (!original.count(i.name())) typeOfTensor(i, *g->add_value_info());
+    if (!original.count(i.name()) && !i.name().starts_with("onnxcut_lowered/")) typeOfTensor(i, *g->add_value_info());
   }
 }
 

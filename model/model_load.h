@@ -18,9 +18,11 @@ class ValueInfoProto;
 
 namespace onnxcut {
 
-// The newest IR version and default-domain opset that ONNX 1.12 supports.
-constexpr int64_t kMaxIrVersion = 8;
-constexpr int64_t kMaxOpset = 17;
+// The newest IR version and default-domain opset onnxcut reads: what the
+// pinned ONNX Runtime (1.22) runs. ONNX 1.12's own analysis stops at IR 8 /
+// opset 17; newer models are analysed through lowering.h.
+constexpr int64_t kMaxIrVersion = 10;
+constexpr int64_t kMaxOpset = 22;
 // Opset imports arrived with IR version 3.
 constexpr int64_t kMinIrVersion = 3;
 

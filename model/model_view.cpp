@@ -7,6 +7,7 @@
 
 #include "const_fold.h"
 #include "errors.h"
+#include "lowering.h"
 #include "model_load.h"
 
 namespace onnxcut {
@@ -120,12 +121,17 @@ ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& labe
   checkHeader(model, label);
   checkStructure(model, label);
   checkTensorData(model, label);
-  checkNodeSchemas(model, label);
   checkAttributeValues(model, label);
   v.model_ = std::make_shared<onnx::ModelProto>();
   v.model_->Swap(&model);
   fixInputShapes(*v.model_, opt.input_shapes, label, opt.skip_absent_inputs);
   v.inferred_ = copyWithoutLargeWeights(*v.model_);
+  {  // schemas are checked on the opset-17 forms ONNX 1.12 knows (lowering.h)
+    onnx::ModelProto lowered = *v.inferred_;
+    prepareForAnalysis(lowered);
+    lowerForAnalysis(lowered, defaultDomainOpset(*v.model_));
+    checkNodeSchemas(lowered, label);
+  }
   inferShapes(*v.inferred_, label, v.warnings_);
   v.index(opt);
   return v;

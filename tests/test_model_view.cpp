@@ -183,13 +183,13 @@ g (float[1, 8] x) => (float[1, 8] y) {
 }
 )", {}, "tensor 'y' is produced twice");
   expectInputError(R"(
-<ir_version: 10, opset_import: ["" : 13]>
+<ir_version: 11, opset_import: ["" : 13]>
 g (float[1, 8] x) => (float[1, 8] y) { y = Relu (x) }
-)", {}, "IR version 10 is newer");
+)", {}, "IR version 11 is newer");
   expectInputError(R"(
-<ir_version: 8, opset_import: ["" : 21]>
+<ir_version: 10, opset_import: ["" : 23]>
 g (float[1, 8] x) => (float[1, 8] y) { y = Relu (x) }
-)", {}, "opset 21 is newer");
+)", {}, "opset 23 is newer");
 }
 
 // ---- The real shared models ----
