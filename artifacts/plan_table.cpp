@@ -10,10 +10,20 @@ namespace {
 
 using nlohmann::json;
 
-json tensorEntry(const TensorInfo& t) {
-  return {{"name", t.name},
-          {"shape", t.shape ? json(*t.shape) : json(nullptr)},
-          {"dtype", dtypeName(t.elem_type)}};
+// `shape` is what the plan was made at (a symbolic batch at 1); when the
+// split files keep a symbolic batch, `dim_params` gives per axis its name
+// ("?" for a dim that changes with the batch otherwise, null when fixed).
+json tensorEntry(const ModelView& mv, const TensorInfo& t) {
+  json j = {{"name", t.name},
+            {"shape", t.shape ? json(*t.shape) : json(nullptr)},
+            {"dtype", dtypeName(t.elem_type)}};
+  const auto params = mv.dimParams(t.name);
+  if (!params.empty()) {
+    json p = json::array();
+    for (const auto& s : params) p.push_back(s.empty() ? json(nullptr) : json(s));
+    j["dim_params"] = p;
+  }
+  return j;
 }
 
 // Every number in a plan table is finite (plan-table.md): a plan with no
@@ -45,8 +55,8 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
              {"nodes", mv.nodes().size()},
              {"inputs", json::array()},
              {"outputs", json::array()}};
-  for (int t : mv.graphInputs()) model["inputs"].push_back(tensorEntry(mv.tensors()[t]));
-  for (int t : mv.graphOutputs()) model["outputs"].push_back(tensorEntry(mv.tensors()[t]));
+  for (int t : mv.graphInputs()) model["inputs"].push_back(tensorEntry(mv, mv.tensors()[t]));
+  for (int t : mv.graphOutputs()) model["outputs"].push_back(tensorEntry(mv, mv.tensors()[t]));
   j["model"] = model;
   j["costs"] = {{"device", ctx.device_costs}, {"cloud", ctx.cloud_costs}};
   j["network"] = {{"rtt_ms", opt.rtt_ms},
@@ -62,7 +72,7 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
     plan["device_nodes"] = nodes;
     json cut = json::array();
     for (int t : p.cut) {
-      json e = tensorEntry(mv.tensors()[t]);
+      json e = tensorEntry(mv, mv.tensors()[t]);
       cut.push_back({{"tensor", e["name"]}, {"shape", e["shape"]}, {"dtype", e["dtype"]}});
     }
     plan["cut"] = cut;

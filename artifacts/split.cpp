@@ -83,9 +83,21 @@ class SideBuilder {
     }
     std::set<int> include(wanted.begin(), wanted.end());
     for (int v : planning) include.insert(mv_.nodes()[v].proto_index);
+    // Tensors this side has: its graph inputs and what its nodes make.
+    std::set<std::string> has;
+    for (const auto& i : graph().input()) has.insert(i.name());
+    for (const auto& n : graph().node())  // decoding of received tensors
+      for (const auto& o : n.output()) has.insert(o);
+    for (int v : planning)
+      for (const auto& o : mv_.model().graph().node(mv_.nodes()[v].proto_index).output()) has.insert(o);
     for (int k : include) {  // std::set: file order
-      if (isStaticShapeOp(k)) *graph().add_node() = staticShapeConstant(k);
-      else *graph().add_node() = mv_.model().graph().node(k);
+      const NodeProto& n = mv_.model().graph().node(k);
+      if (isStaticShapeOp(k) && !(followsBatch(n) && has.count(n.input(0)))) {
+        batch_fixed_ = batch_fixed_ || followsBatch(n);
+        *graph().add_node() = staticShapeConstant(k);
+      } else {
+        *graph().add_node() = n;  // a Shape of a batch-dependent tensor stays a Shape
+      }
     }
     for (const auto& [name, init] : initializers_)
       if (used_consts_.count(name)) used_inits_.push_back(name);
@@ -113,11 +125,16 @@ class SideBuilder {
     vi->set_name(name);
     *vi->mutable_type() = type;
   }
-  const onnx::TypeProto& typeOf(const std::string& name) const {
-    static const onnx::TypeProto kEmpty;
+  // The inferred type, with a symbolic batch kept symbolic (dimParams).
+  onnx::TypeProto typeOf(const std::string& name) const {
     auto it = types_.find(name);
-    return it == types_.end() ? kEmpty : *it->second;
+    onnx::TypeProto t = it == types_.end() ? onnx::TypeProto() : *it->second;
+    mv_.applyDimParams(name, t);
+    return t;
   }
+  // Whether the shape of a batch-dependent tensor had to be written as a
+  // constant (the side lacks the tensor): these files run at batch 1 only.
+  bool batchFixed() const { return batch_fixed_; }
 
   std::unique_ptr<ModelProto> take() { return std::move(out_); }
 
@@ -125,8 +142,25 @@ class SideBuilder {
   bool isStaticShapeOp(int k) const {
     const NodeProto& n = mv_.model().graph().node(k);
     if (n.op_type() != "Shape" && n.op_type() != "Size") return false;
+    if (!n.domain().empty() && n.domain() != "ai.onnx") return false;
     auto t = mv_.findTensor(n.input(0));
-    return t.has_value();  // a data tensor: constant only because its shape is static
+    // A data tensor: constant only because its shape is static.
+    return t.has_value() && mv_.tensors()[*t].shape.has_value();
+  }
+  // Shape/Size whose value changes with a symbolic batch.
+  bool followsBatch(const NodeProto& n) const {
+    const auto params = mv_.dimParams(n.input(0));
+    if (params.empty()) return false;
+    if (n.op_type() == "Size") return true;
+    const int64_t r = static_cast<int64_t>(params.size());
+    int64_t start = 0, end = r;
+    for (const auto& a : n.attribute()) {
+      if (a.name() == "start") start = a.i() < 0 ? a.i() + r : a.i();
+      if (a.name() == "end") end = a.i() < 0 ? a.i() + r : a.i();
+    }
+    for (int64_t i = std::clamp<int64_t>(start, 0, r); i < std::clamp<int64_t>(end, 0, r); ++i)
+      if (!params[i].empty()) return true;
+    return false;
   }
 
   NodeProto staticShapeConstant(int k) const {
@@ -171,6 +205,7 @@ class SideBuilder {
   std::set<std::string> used_consts_;
   std::vector<std::string> used_inits_;
   std::map<std::string, const onnx::TypeProto*> types_;
+  bool batch_fixed_ = false;
 };
 
 bool converts(const TensorInfo& t, Precision p) {
@@ -240,6 +275,7 @@ SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
       if (on_device && !emitted.count(ti.name)) h.addOutput(ti.name, h.typeOf(ti.name));
     }
     h.addInitializers();
+    res.batch_fixed = res.batch_fixed || h.batchFixed();
     res.head = h.take();
   }
 
@@ -258,6 +294,7 @@ SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
       if (ti.producer >= 0 && !req.device[ti.producer]) tb.addOutput(ti.name, tb.typeOf(ti.name));
     }
     tb.addInitializers();
+    res.batch_fixed = res.batch_fixed || tb.batchFixed();
     res.tail = tb.take();
   }
   return res;

@@ -34,6 +34,10 @@ struct SplitRequest {
 struct SplitResult {
   std::unique_ptr<onnx::ModelProto> head;  // null: no head (all-cloud at fp32)
   std::unique_ptr<onnx::ModelProto> tail;  // null: no tail (all-device)
+  // The model has a symbolic batch but a side needed the shape of a
+  // batch-dependent tensor it does not have: written as a constant, so these
+  // files run at batch 1 only.
+  bool batch_fixed = false;
   SplitResult();
   SplitResult(SplitResult&&) noexcept;
   ~SplitResult();

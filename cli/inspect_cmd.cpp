@@ -8,6 +8,7 @@
 #include "bottlenecks.h"
 #include "hw_profile.h"
 #include "commands.h"
+#include "flags.h"
 #include "format_util.h"
 #include "model_view.h"
 
@@ -80,7 +81,9 @@ nlohmann::json inspectJson(const ModelView& mv, const std::vector<Bottleneck>& b
     if (!pn.device_ms.empty()) e["device_ms"] = pn.device_ms[v];
     j["per_node"].push_back(e);
   }
-  j["warnings"] = mv.warnings();
+  nlohmann::json warnings = nlohmann::json::array();
+  for (const auto& w : mv.warnings()) warnings.push_back(forUser(w));
+  j["warnings"] = warnings;
   return j;
 }
 
@@ -124,7 +127,7 @@ void printText(const ModelView& mv, const std::vector<Bottleneck>& bns, const Pe
   }
   fmt::print("\nwork: {:.3f} GFLOP{}\n", flops / 1e9,
              pn.device_ms.empty() ? "" : fmt::format(", estimated {:.2f} ms on the device profile (--json for per node)", ms));
-  for (const auto& w : mv.warnings()) fmt::print(stderr, "warning: {}\n", w);
+  for (const auto& w : mv.warnings()) fmt::print(stderr, "warning: {}\n", forUser(w));
 }
 
 }  // namespace

@@ -45,6 +45,7 @@ int runProfile(const ProfileArgs& a) {
   if (a.runs < 1) throw InputError("--runs must be at least 1");
   LoadOptions lo;
   for (const auto& s : a.input_shapes) lo.input_shapes.push_back(parseInputShape(s));
+  lo.require_sizes = true;  // profiled at the sizes a plan uses
   const ModelView mv = ModelView::load(a.model, lo);
   // A copy whose planning nodes are named by their keys, so that ORT's
   // events name them exactly; input dims fixed as planned.

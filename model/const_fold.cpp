@@ -213,6 +213,7 @@ class Folder {
       if (auto v = fromTensor(t)) values_[t.name()] = *v;
     for (const auto& vi : m.graph().value_info()) addShape(vi);
     for (const auto& vi : m.graph().input()) addShape(vi);
+    for (const auto& vi : m.graph().output()) addShape(vi);  // a graph output read further on
   }
 
   std::optional<std::vector<Value>> eval(const onnx::NodeProto& n) {

@@ -392,7 +392,7 @@ void checkStructure(const onnx::ModelProto& m, const std::string& label) {
 }
 
 void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
-                    const std::string& label, bool skip_absent) {
+                    const std::string& label, bool skip_absent, std::vector<DynamicDim>* dynamic) {
   auto* g = m.mutable_graph();
   std::set<std::string> weights;
   for (const auto& i : g->initializer()) weights.insert(i.name());
@@ -412,7 +412,10 @@ void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
     }
     auto* tt = in.mutable_type()->mutable_tensor_type();
     if (!tt->has_shape()) {
-      if (!user) continue;  // unknown rank: sizes stay unknown (warned later)
+      if (!user) {  // unknown rank: sizes stay unknown
+        if (dynamic) dynamic->push_back({in.name(), -1, std::string(), false});
+        continue;
+      }
       for (size_t i = 0; i < user->dims.size(); ++i) tt->mutable_shape()->add_dim();
     }
     auto* shape = tt->mutable_shape();
@@ -434,7 +437,12 @@ void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
         }
         dim->set_dim_value(user->dims[d]);
       } else if (!fixed) {
-        dim->set_dim_value(1);  // cost-model.md: unknown or symbolic dims default to 1
+        // cost-model.md: unknown or symbolic dims default to 1. A leading
+        // dim of a rank >= 2 input is taken as the batch (docs/model-view.md).
+        if (dynamic)
+          dynamic->push_back({in.name(), d, dim->has_dim_param() ? dim->dim_param() : std::string(),
+                              d == 0 && shape->dim_size() >= 2});
+        dim->set_dim_value(1);
       }
     }
   }

@@ -45,9 +45,12 @@ void checkTensorData(const onnx::ModelProto& m, const std::string& label);
 // out), exist, and hold the bytes the model says; throws InputError naming
 // every offending initializer.
 void checkExternalData(const onnx::ModelProto& m, const std::string& model_path);
-// Fixes unknown or symbolic dims of the real graph inputs (not initializers).
+// Fixes unknown or symbolic dims of the real graph inputs (not initializers):
+// the user's --input-shape, else 1. Every dim so fixed at 1 is appended to
+// `dynamic` when given.
 void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
-                    const std::string& label, bool skip_absent = false);
+                    const std::string& label, bool skip_absent = false,
+                    std::vector<DynamicDim>* dynamic = nullptr);
 // Clears the data of weights larger than kMaxFoldElements (shape inference
 // needs only their types and dims): the copy inference works on stays small.
 void stripLargeInitializers(onnx::ModelProto& m);

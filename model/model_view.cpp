@@ -124,7 +124,7 @@ ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& labe
   checkAttributeValues(model, label);
   v.model_ = std::make_shared<onnx::ModelProto>();
   v.model_->Swap(&model);
-  fixInputShapes(*v.model_, opt.input_shapes, label, opt.skip_absent_inputs);
+  fixInputShapes(*v.model_, opt.input_shapes, label, opt.skip_absent_inputs, &v.dynamic_);
   v.inferred_ = copyWithoutLargeWeights(*v.model_);
   {  // schemas are checked on the opset-17 forms ONNX 1.12 knows (lowering.h)
     onnx::ModelProto lowered = *v.inferred_;
@@ -134,7 +134,132 @@ ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& labe
   }
   inferShapes(*v.inferred_, label, v.warnings_);
   v.index(opt);
+  v.reportDynamicDims(opt);
   return v;
+}
+
+void ModelView::reportDynamicDims(const LoadOptions& opt) {
+  ErrorList errors;
+  std::map<std::string, std::vector<const DynamicDim*>> by_input;
+  for (const auto& d : dynamic_) by_input[d.input].push_back(&d);
+  bool batch = false;
+  for (const auto& [input, dims] : by_input) {
+    auto t = findTensor(input);
+    const bool read = t && !tensors_[*t].consumers.empty();
+    std::string unknown, suggestion;
+    for (const DynamicDim* d : dims) {
+      if (d->axis < 0) {
+        unknown = "its shape (rank and dims) is not given in the model";
+        continue;
+      }
+      const std::string what = "axis " + std::to_string(d->axis) + (d->param.empty() ? "" : " ('" + d->param + "')");
+      if (d->batch) {
+        batch = true;
+        warnings_.push_back("input '" + input + "': " + what +
+                            " is a symbolic batch dim: planned per frame (batch 1); split files keep it symbolic");
+      } else {
+        unknown += (unknown.empty() ? "" : ", ") + what;
+      }
+    }
+    if (unknown.empty()) continue;
+    // NAME=1x3xHxW: the dims fixed in the model, a placeholder for the others.
+    const onnx::ValueInfoProto* vi = nullptr;
+    for (const auto& in : model_->graph().input())
+      if (in.name() == input) vi = &in;
+    std::string dims_text = "DIMS";
+    if (vi && vi->type().tensor_type().has_shape()) {
+      dims_text.clear();
+      const auto& shape = vi->type().tensor_type().shape();
+      for (int k = 0; k < shape.dim_size(); ++k) {
+        std::string d = std::to_string(shape.dim(k).dim_value());
+        for (const DynamicDim* dd : dims)
+          if (dd->axis == k && !dd->batch) d = dd->param.empty() ? "D" + std::to_string(k) : dd->param;
+        dims_text += (k ? "x" : "") + d;
+      }
+    }
+    const std::string fix = " " + input + "=" + dims_text;
+    if (opt.require_sizes && read)
+      errors.add("input '" + input + "' has unknown dims that set the tensor sizes a plan depends on (" + unknown +
+                 "): give them with " + optionRef("input_shapes") + fix);
+    else
+      warnings_.push_back("input '" + input + "': " + unknown + " unknown, taken as 1 (sizes are not real); plan "
+                          "needs " + optionRef("input_shapes") + fix);
+  }
+  if (opt.require_sizes) {
+    // Ops onnxcut cannot size, of domains whose shapes ONNX does not know.
+    for (const auto& n : nodes_) {
+      if (isDefaultDomain(n.domain) || n.domain == kPendingDomain) continue;
+      for (int t : n.outputs) {
+        const auto& ti = tensors_[t];
+        if (ti.bytes || (ti.consumers.empty() && !ti.is_graph_output)) continue;
+        errors.add("node '" + n.key + "' (" + n.op_type + " of domain " + n.domain + "): the size of its output '" +
+                   ti.name + "' cannot be known (onnxcut has no shape rule for this op); it cannot be planned");
+        break;
+      }
+    }
+  }
+  errors.throwIfAny(label_);
+  if (batch) probeBatch();
+}
+
+void ModelView::probeBatch() {
+  // The same model at batch 2: dims that change follow the batch.
+  onnx::ModelProto probe = *inferred_;
+  std::string param;
+  for (const auto& d : dynamic_) {
+    if (!d.batch) continue;
+    if (param.empty()) param = d.param.empty() ? "N" : d.param;
+    for (auto& in : *probe.mutable_graph()->mutable_input())
+      if (in.name() == d.input) in.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_value(2);
+  }
+  std::vector<std::string> ignored;
+  try {
+    inferShapes(probe, label_, ignored);
+  } catch (const InputError& e) {
+    std::string why = e.what();
+    why = why.substr(0, why.find('\n'));
+    warnings_.push_back("the model does not run at batch 2 (" + why + "): split files fix the batch at 1");
+    return;
+  }
+  std::map<std::string, std::optional<std::vector<int64_t>>> at2;
+  auto add = [&](const onnx::ValueInfoProto& vi) { at2[vi.name()] = staticShape(&vi.type()); };
+  for (const auto& vi : probe.graph().input()) add(vi);
+  for (const auto& vi : probe.graph().value_info()) add(vi);
+  for (const auto& vi : probe.graph().output()) add(vi);
+  for (const auto& t : tensors_) {
+    if (!t.shape) continue;
+    auto it = at2.find(t.name);
+    const std::optional<std::vector<int64_t>> other = it == at2.end() ? std::nullopt : it->second;
+    std::vector<std::string> params(t.shape->size());
+    bool differs = false;
+    for (size_t a = 0; a < t.shape->size(); ++a) {
+      const int64_t base = (*t.shape)[a];
+      const bool same_rank = other && other->size() == t.shape->size();
+      if (same_rank && (*other)[a] == base) continue;
+      params[a] = same_rank && base == 1 && (*other)[a] == 2 ? param : "?";
+      differs = true;
+    }
+    if (differs) dim_params_[t.name] = std::move(params);
+  }
+}
+
+std::vector<std::string> ModelView::dimParams(const std::string& name) const {
+  auto it = dim_params_.find(name);
+  return it == dim_params_.end() ? std::vector<std::string>{} : it->second;
+}
+
+void ModelView::applyDimParams(const std::string& name, onnx::TypeProto& type) const {
+  auto it = dim_params_.find(name);
+  if (it == dim_params_.end() || !type.has_tensor_type() || !type.tensor_type().has_shape()) return;
+  auto* shape = type.mutable_tensor_type()->mutable_shape();
+  if (static_cast<size_t>(shape->dim_size()) != it->second.size()) return;
+  for (int a = 0; a < shape->dim_size(); ++a) {
+    const std::string& p = it->second[a];
+    if (p.empty()) continue;
+    auto* d = shape->mutable_dim(a);
+    d->Clear();
+    if (p != "?") d->set_dim_param(p);
+  }
 }
 
 void ModelView::index(const LoadOptions&) {

@@ -13,6 +13,7 @@
 
 namespace onnx {
 class ModelProto;
+class TypeProto;
 }
 
 namespace onnxcut {
@@ -24,11 +25,24 @@ struct InputShape {
 // Parses NAME=1x3x224x224; throws InputError.
 InputShape parseInputShape(const std::string& spec);
 
+// An input dim the model leaves unknown or symbolic, fixed at 1 because the
+// user gave no --input-shape for it (axis -1: the input has no shape at all).
+struct DynamicDim {
+  std::string input;
+  int axis = 0;
+  std::string param;   // the model's dim_param, "" when the dim is just unknown
+  bool batch = false;  // the leading dim of a rank >= 2 input
+};
+
 struct LoadOptions {
   std::vector<InputShape> input_shapes;  // overrides for graph inputs
   // Shapes naming no input of this model are skipped instead of refused
   // (one set of --input-shape for several models).
   bool skip_absent_inputs = false;
+  // For planning: refuse (InputError) an unknown non-batch input dim, an
+  // input without a shape, and ops of other domains whose outputs have no
+  // size, instead of warning (docs/model-view.md, "Dynamic dims").
+  bool require_sizes = false;
 };
 
 struct TensorInfo {
@@ -80,6 +94,16 @@ class ModelView {
   // Tensors a plan would need to send or return whose size is unknown.
   std::vector<int> unknownSizeTensors() const;
   const std::vector<std::string>& warnings() const { return warnings_; }
+  // Input dims fixed at 1 for want of a size (none when every dim is known).
+  const std::vector<DynamicDim>& dynamicDims() const { return dynamic_; }
+  // How split files declare a tensor's dims when the model has a symbolic
+  // batch: per axis, the batch's dim_param where the dim follows the batch,
+  // "?" where it changes with the batch otherwise, "" where it is fixed.
+  // Empty when the tensor does not depend on the batch (or the batch is not
+  // free: the model does not run at another batch).
+  std::vector<std::string> dimParams(const std::string& name) const;
+  // The same applied to a type (a copy of inferred()'s).
+  void applyDimParams(const std::string& name, onnx::TypeProto& type) const;
 
   // Static shape and element type of any tensor, constants included
   // (weights, generated weights); nullopt when unknown.
@@ -98,6 +122,8 @@ class ModelView {
  private:
   ModelView() = default;
   void index(const LoadOptions& opt);
+  void reportDynamicDims(const LoadOptions& opt);
+  void probeBatch();
 
   std::shared_ptr<onnx::ModelProto> model_, inferred_;
   std::string label_;
@@ -105,6 +131,8 @@ class ModelView {
   std::vector<TensorInfo> tensors_;
   std::vector<int> inputs_, outputs_, constant_nodes_;
   std::vector<std::string> warnings_;
+  std::vector<DynamicDim> dynamic_;
+  std::map<std::string, std::vector<std::string>> dim_params_;
   std::map<std::string, int> tensor_index_;
   NodeKeys keys_;
   std::string sha256_;

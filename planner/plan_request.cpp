@@ -69,10 +69,14 @@ void loadCosts(const PlanRequest& req, PlanResult& r) {
 
 // plans/<id>/head.onnx and tail.onnx for every plan, one at a time; returns
 // what was written (a side with no file is left empty).
-std::map<int, PlanFiles> emitSplits(const PlanResult& r, ArtifactWriter& writer) {
+std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer) {
   std::map<int, PlanFiles> files;
   for (const auto& p : r.plans.plans) {
     const SplitResult split = splitModel(r.model, {p.id, p.device, p.precision, p.cut, r.model.sha256()});
+    if (split.batch_fixed)
+      r.warnings.push_back("plan " + std::to_string(p.id) +
+                           ": a side needs the shape of a batch-dependent tensor it does not receive; its split "
+                           "files fix the batch at 1");
     const std::string dir = "plans/" + std::to_string(p.id) + "/";
     auto stream = [](const onnx::ModelProto& m) { return [&m](std::ostream& o) { serializeModel(m, o); }; };
     PlanFiles& f = files[p.id];
@@ -90,6 +94,7 @@ PlanResult planModel(const PlanRequest& req) {
 
   LoadOptions lo;
   lo.input_shapes = req.input_shapes;
+  lo.require_sizes = true;  // no plan at guessed sizes (docs/model-view.md)
   PlanResult r(ModelView::load(req.model, lo));
   r.warnings = r.model.warnings();
   loadCosts(req, r);

@@ -5,7 +5,7 @@
 //
 //   node scripts/check_split.js ARTIFACT_DIR MODEL.onnx [--runs N] [--seed S]
 //        [--max-rel-error-fp16 X] [--max-rel-error-int8 X] [--json]
-//        [--allow-nonfinite-lossy]
+//        [--allow-nonfinite-lossy] [--batch N]
 //
 // fp32 plans must reproduce the outputs bit-exactly (graph optimizations are
 // disabled, one thread, so both runs execute the same kernels on the same
@@ -15,6 +15,9 @@
 // --allow-nonfinite-lossy accepts non-finite fp16/int8 outputs (reported):
 // for weight-free test models whose constant weights blow activations past
 // the fp16 range, which trained models do not.
+// --batch N feeds every input at batch N on the axes the plan table marks
+// as the model's symbolic batch (dim_params): the same split files must then
+// reproduce the model at that batch.
 // Exit: 0 all plans pass, 1 a mismatch, 2 bad arguments or files.
 'use strict';
 const fs = require('fs');
@@ -27,12 +30,13 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const a = { runs: 2, seed: 1, bound: { fp16: Infinity, int8: Infinity }, json: false, allowNonFinite: false, pos: [] };
+  const a = { runs: 2, seed: 1, batch: 0, bound: { fp16: Infinity, int8: Infinity }, json: false, allowNonFinite: false, pos: [] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const num = () => { const v = Number(argv[++i]); if (!Number.isFinite(v)) usage(`${k} needs a number`); return v; };
     if (k === '--runs') a.runs = num();
     else if (k === '--seed') a.seed = num();
+    else if (k === '--batch') { a.batch = num(); if (!(a.batch >= 1) || !Number.isInteger(a.batch)) usage('--batch needs a whole number >= 1'); }
     else if (k === '--max-rel-error-fp16') a.bound.fp16 = num();
     else if (k === '--max-rel-error-int8') a.bound.int8 = num();
     else if (k === '--json') a.json = true;
@@ -106,7 +110,11 @@ async function main() {
   const samples = [];
   for (let r = 0; r < args.runs; r++) {
     const feeds = {};
-    for (const spec of table.model.inputs) feeds[spec.name] = randomTensor(spec, next);
+    for (const spec of table.model.inputs) {
+      // --batch N: every axis the table marks as the symbolic batch runs at N.
+      const shape = spec.shape.map((d, i) => (args.batch && spec.dim_params && spec.dim_params[i] && spec.dim_params[i] !== '?') ? args.batch : d);
+      feeds[spec.name] = randomTensor(Object.assign({}, spec, { shape }), next);
+    }
     samples.push({ feeds, ref: await full.run(feeds) });
   }
   const results = [];
