@@ -57,6 +57,13 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
              {"outputs", json::array()}};
   for (int t : mv.graphInputs()) model["inputs"].push_back(tensorEntry(mv, mv.tensors()[t]));
   for (int t : mv.graphOutputs()) model["outputs"].push_back(tensorEntry(mv, mv.tensors()[t]));
+  // Every file the model is made of (the .onnx, then external data files):
+  // `sha256` above is of this list when there is more than one.
+  if (!mv.files().empty()) {
+    json files = json::array();
+    for (const auto& f : mv.files()) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
+    model["files"] = files;
+  }
   j["model"] = model;
   j["costs"] = {{"device", ctx.device_costs}, {"cloud", ctx.cloud_costs}};
   j["network"] = {{"rtt_ms", opt.rtt_ms},
@@ -85,6 +92,9 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
     auto path = [](const std::string& f) { return f.empty() ? json(nullptr) : json(f); };
     plan["head"] = files == ctx.files.end() ? json(nullptr) : path(files->second.head);
     plan["tail"] = files == ctx.files.end() ? json(nullptr) : path(files->second.tail);
+    // Weights kept outside the split files (models with external data).
+    if (files != ctx.files.end() && !files->second.head_data.empty()) plan["head_data"] = files->second.head_data;
+    if (files != ctx.files.end() && !files->second.tail_data.empty()) plan["tail_data"] = files->second.tail_data;
     j["plans"].push_back(plan);
   }
   auto tableJson = [&](const PlannedTable& t) {

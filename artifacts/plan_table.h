@@ -13,6 +13,7 @@ namespace onnxcut {
 // (empty: that side has no file, or none was written).
 struct PlanFiles {
   std::string head, tail;
+  std::string head_data, tail_data;  // their external data files, if any
 };
 
 struct TableContext {

@@ -12,6 +12,7 @@
 #include "artifact_writer.h"
 #include "commands.h"
 #include "errors.h"
+#include "external_data.h"
 #include "model_view.h"
 #include "ort_profile.h"
 #include "process.h"
@@ -54,6 +55,14 @@ int runProfile(const ProfileArgs& a) {
   ScratchDir scratch;
   const fs::path model_file = scratch.path / "model.onnx";
   {
+    // Weights kept outside the model go beside the copy (ONNX Runtime reads
+    // them relative to the file it loads).
+    const auto ranges = relocateExternalData(named, mv.baseDir(), "model.onnx.data");
+    if (!ranges.empty()) {
+      std::ofstream data(scratch.path / "model.onnx.data", std::ios::binary);
+      copyDataRanges(ranges, data);
+      if (!data.flush()) throw InputError("cannot write a temporary copy of the model's external data");
+    }
     std::ofstream f(model_file, std::ios::binary);
     if (!named.SerializeToOstream(&f)) throw InputError("cannot write a temporary copy of the model");
   }

@@ -23,6 +23,7 @@
 #include <sstream>
 
 #include "const_fold.h"
+#include "external_data.h"
 #include "lowering.h"
 #include "errors.h"
 #include "sha256.h"
@@ -151,23 +152,6 @@ std::string readModelFile(const std::string& path, onnx::ModelProto& out) {
 
 namespace {
 
-// Every tensor a model holds data for: initializers, Constant values and
-// tensor attributes, in sub-graphs too.
-void forEachTensor(const onnx::GraphProto& g, const std::function<void(const onnx::TensorProto&)>& f) {
-  for (const auto& t : g.initializer()) f(t);
-  for (const auto& n : g.node())
-    for (const auto& a : n.attribute()) {
-      if (a.has_t()) f(a.t());
-      for (const auto& t : a.tensors()) f(t);
-      if (a.has_g()) forEachTensor(a.g(), f);
-      for (const auto& sub : a.graphs()) forEachTensor(sub, f);
-    }
-}
-
-}  // namespace
-
-namespace {
-
 void forEachNode(const onnx::GraphProto& g, const std::function<void(const onnx::NodeProto&, int)>& f) {
   for (int k = 0; k < g.node_size(); ++k) {
     f(g.node(k), k);
@@ -279,18 +263,10 @@ void checkExternalData(const onnx::ModelProto& m, const std::string& path) {
   ErrorList errors;
   forEachTensor(m.graph(), [&](const onnx::TensorProto& t) {
     if (t.data_location() != onnx::TensorProto::EXTERNAL) return;
-    std::string location;
-    int64_t offset = 0, length = -1;
-    bool numbers_ok = true;
-    for (const auto& e : t.external_data()) {
-      auto whole = [&](const std::string& v, int64_t& out) {
-        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 18) numbers_ok = false;
-        else out = std::stoll(v);
-      };
-      if (e.key() == "location") location = e.value();
-      else if (e.key() == "offset") whole(e.value(), offset);
-      else if (e.key() == "length") whole(e.value(), length);
-    }
+    const ExternalRef ref = externalRef(t);
+    const std::string& location = ref.location;
+    const int64_t offset = ref.offset, length = ref.length;
+    const bool numbers_ok = ref.numbers_ok;
     const std::string who = "initializer '" + t.name() + "'";
     if (location.empty()) return errors.add(who + ": external data without a location");
     if (!numbers_ok) return errors.add(who + ": external data offset/length must be whole numbers");

@@ -3,10 +3,13 @@
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "const_fold.h"
 #include "errors.h"
+#include "external_data.h"
+#include "sha256.h"
 #include "lowering.h"
 #include "model_load.h"
 
@@ -101,11 +104,32 @@ InputShape parseInputShape(const std::string& spec) {
 }
 
 ModelView ModelView::load(const std::string& path, const LoadOptions& opt) {
+  namespace fs = std::filesystem;
   onnx::ModelProto m;
   const std::string sha = readModelFile(path, m);
   if (m.has_graph()) checkExternalData(m, path);
+  // The model's identity covers every file it is made of.
+  std::vector<ModelFile> files;
+  std::error_code ec;
+  files.push_back({fs::path(path).filename().string(), sha, static_cast<int64_t>(fs::file_size(path, ec))});
+  const std::string dir = fs::path(path).parent_path().string();
+  if (m.has_graph())
+    for (const auto& rel : externalFiles(m)) {
+      const std::string file = (fs::path(dir) / rel).string();
+      files.push_back({rel, sha256File(file), static_cast<int64_t>(fs::file_size(file, ec))});
+    }
+  std::string identity = sha;
+  if (files.size() > 1) {  // sha256sum-style manifest: "<hex>  <path>" lines
+    std::string manifest;
+    for (const auto& f : files) manifest += f.sha256 + "  " + f.path + "\n";
+    identity = sha256Hex(manifest);
+  }
+  // Shape arithmetic needs the values of small weights stored outside.
+  if (m.has_graph()) inlineSmallExternalData(m, dir.empty() ? "." : dir, kMaxFoldElements);
   ModelView v = fromProto(std::move(m), path, opt);
-  v.sha256_ = sha;
+  v.sha256_ = identity;
+  v.files_ = std::move(files);
+  v.base_dir_ = dir.empty() ? "." : dir;
   return v;
 }
 

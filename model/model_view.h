@@ -65,6 +65,13 @@ struct NodeInfo {
   std::vector<int> outputs;  // data tensors produced
 };
 
+// One file of a model: the .onnx itself, then its external data files.
+struct ModelFile {
+  std::string path;  // relative to the model's folder
+  std::string sha256;
+  int64_t bytes = 0;
+};
+
 class ModelView {
  public:
   // Throws InputError naming the file and the offending node or tensor.
@@ -113,8 +120,14 @@ class ModelView {
   std::optional<int> findNode(const std::string& key) const;
   std::optional<int> findTensor(const std::string& name) const;
   const NodeKeys& nodeKeys() const { return keys_; }
-  // SHA-256 of the model file as read by load() (empty from fromProto).
+  // The model's identity as read by load() (empty from fromProto): the
+  // SHA-256 of the .onnx file, or, with external data, of a manifest of
+  // every file ("<sha256>  <path>" lines, the .onnx first, then the data
+  // files sorted), as files() lists them.
   const std::string& sha256() const { return sha256_; }
+  const std::vector<ModelFile>& files() const { return files_; }
+  // The folder external data locations are relative to ("." by default).
+  const std::string& baseDir() const { return base_dir_; }
 
   // What the solvers see; tensor indices equal those of tensors().
   PlanGraph planGraph() const;
@@ -136,6 +149,8 @@ class ModelView {
   std::map<std::string, int> tensor_index_;
   NodeKeys keys_;
   std::string sha256_;
+  std::vector<ModelFile> files_;
+  std::string base_dir_ = ".";
 };
 
 // Element size in bytes of an ONNX data type; 0 when not fixed (strings).

@@ -8,6 +8,7 @@
 #include "artifact_writer.h"
 #include "costs_csv.h"
 #include "errors.h"
+#include "external_data.h"
 #include "hw_profile.h"
 #include "ort_profile.h"
 #include "planning.h"
@@ -72,7 +73,7 @@ void loadCosts(const PlanRequest& req, PlanResult& r) {
 std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer) {
   std::map<int, PlanFiles> files;
   for (const auto& p : r.plans.plans) {
-    const SplitResult split = splitModel(r.model, {p.id, p.device, p.precision, p.cut, r.model.sha256()});
+    SplitResult split = splitModel(r.model, {p.id, p.device, p.precision, p.cut, r.model.sha256()});
     if (split.batch_fixed)
       r.warnings.push_back("plan " + std::to_string(p.id) +
                            ": a side needs the shape of a batch-dependent tensor it does not receive; its split "
@@ -80,8 +81,16 @@ std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer) {
     const std::string dir = "plans/" + std::to_string(p.id) + "/";
     auto stream = [](const onnx::ModelProto& m) { return [&m](std::ostream& o) { serializeModel(m, o); }; };
     PlanFiles& f = files[p.id];
-    if (split.head) writer.write(f.head = dir + "head.onnx", stream(*split.head));
-    if (split.tail) writer.write(f.tail = dir + "tail.onnx", stream(*split.tail));
+    // Weights the model keeps outside go to a data file next to each part
+    // (streamed from the model's files), never a reference back to them.
+    auto part = [&](onnx::ModelProto& m, const char* name, std::string& file, std::string& data) {
+      const auto ranges = relocateExternalData(m, r.model.baseDir(), std::string(name) + ".onnx.data");
+      if (!ranges.empty())
+        writer.write(data = dir + name + ".onnx.data", [&ranges](std::ostream& o) { copyDataRanges(ranges, o); });
+      writer.write(file = dir + name + ".onnx", stream(m));
+    };
+    if (split.head) part(*split.head, "head", f.head, f.head_data);
+    if (split.tail) part(*split.tail, "tail", f.tail, f.tail_data);
   }
   return files;
 }

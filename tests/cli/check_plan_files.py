@@ -10,8 +10,8 @@ with open(os.path.join(out, "plan-table.json")) as f:
     table = json.load(f)
 listed = set()
 for p in table["plans"]:
-    for side in ("head", "tail"):
-        if p[side] is not None:
+    for side in ("head", "tail", "head_data", "tail_data"):
+        if p.get(side) is not None:
             listed.add(p[side])
             assert os.path.isfile(os.path.join(out, p[side])), f"plan {p['id']}: {p[side]} is listed, not written"
 written = {os.path.relpath(os.path.join(d, f), out) for d, _, fs in os.walk(os.path.join(out, "plans")) for f in fs}
