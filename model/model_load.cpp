@@ -483,9 +483,11 @@ void inferIsolated(onnx::ModelProto& m, const onnx::ShapeInferenceOptions& optio
   m.Swap(&inferred);
 }
 
-void inferOnce(onnx::ModelProto& m, const std::string& label) {
+void inferOnce(onnx::ModelProto& m, const std::string& label,
+               const std::vector<onnx::ValueInfoProto>& declared = {}) {
   auto* g = m.mutable_graph();
   g->clear_value_info();
+  for (const auto& vi : declared) *g->add_value_info() = vi;
   for (auto& o : *g->mutable_output())
     if (o.type().has_tensor_type()) o.mutable_type()->mutable_tensor_type()->clear_shape();
   // Non-strict: an op without inference (custom domains) leaves its outputs
@@ -575,14 +577,25 @@ void checkReshapes(const onnx::ModelProto& inferred, const std::string& label) {
 void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std::string>& warnings) {
   onnx::ModelProto work = m;
   const int64_t opset = defaultDomainOpset(m);
+  // Outputs of ops of other domains, which ONNX cannot infer: a fully static
+  // shape the model declares for them is taken (they are opaque otherwise).
+  std::vector<onnx::ValueInfoProto> declared;
+  {
+    std::set<std::string> custom;
+    for (const auto& n : m.graph().node())
+      if (!n.domain().empty() && n.domain() != "ai.onnx")
+        for (const auto& o : n.output()) custom.insert(o);
+    for (const auto& vi : m.graph().value_info())
+      if (custom.count(vi.name()) && staticShape(&vi.type())) declared.push_back(vi);
+  }
   prepareForAnalysis(work);
   lowerForAnalysis(work, opset);
-  inferOnce(work, label);
+  inferOnce(work, label, declared);
   for (int round = 0; round < kMaxFoldRounds; ++round) {
     const int folded = foldShapeArithmetic(work);
     const int lowered = lowerForAnalysis(work, opset);
     if (folded + lowered == 0) break;
-    inferOnce(work, label);
+    inferOnce(work, label, declared);
   }
   for (const auto& p : pendingNodes(work))
     warnings.push_back(p + ": onnxcut has no shape rule for this form (or its axes/sizes are not constant); "
