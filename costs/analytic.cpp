@@ -113,7 +113,12 @@ std::vector<NodeWork> analyzeNodes(const ModelView& mv) {
     for (const auto& i : n.input()) if (!i.empty()) w.bytes += bytesOf(i);
     double out_numel = 0;
     for (const auto& o : n.output()) if (!o.empty()) { w.bytes += bytesOf(o); out_numel += numel(mv.shapeOf(o)); }
-    const std::string& op = n.op_type();
+    // ONNX Runtime's fused ops cost what the op they extend costs.
+    static const std::map<std::string, std::string> kFused = {
+        {"FusedConv", "Conv"}, {"DeformConv", "Conv"}, {"FusedGemm", "Gemm"}, {"FusedMatMul", "MatMul"},
+        {"QuickGelu", "Gelu"}, {"FastGelu", "Gelu"}, {"BiasGelu", "Gelu"}};
+    const auto alias = kFused.find(n.op_type());
+    const std::string& op = alias != kFused.end() ? alias->second : n.op_type();
     const auto x = shape(0), wt = shape(1);
     if (op == "Conv" && wt && wt->size() >= 3) {
       const double per_out = 2.0 * numel(wt) / static_cast<double>((*wt)[0]);  // (Cin/g)·k… per output channel

@@ -110,6 +110,24 @@ constexpr const char* kProfile = R"({
   "efficiency": {"conv": 0.5, "depthwise_conv": 0.1, "gemm": 0.5, "pool": 0.1, "norm": 0.1,
                  "elementwise": 0.1, "data_movement": 0.1, "other": 0.1}})";
 
+TEST(Analytic, FusedOpsOfOnnxRuntimeCostTheOpTheyExtend) {
+  const auto w = work(R"(
+<ir_version: 8, opset_import: ["" : 17, "com.microsoft" : 1]>
+g (float[1,3,8,8] x, float[4,3,3,3] k, float[2,16] m, float[16,5] f) => (float[?] a, float[?] b, float[?] c, float[?] d) {
+  a = Conv <pads = [1, 1, 1, 1]>(x, k)
+  b = com.microsoft.FusedConv <activation = "Relu", pads = [1, 1, 1, 1]>(x, k)
+  c = MatMul(m, f)
+  d = com.microsoft.FusedMatMul(m, f)
+}
+)");
+  ASSERT_EQ(w.size(), 4u);
+  EXPECT_GT(w[0].flops, 0);
+  EXPECT_DOUBLE_EQ(w[1].flops, w[0].flops);
+  EXPECT_TRUE(w[1].modelled);
+  EXPECT_DOUBLE_EQ(w[3].flops, w[2].flops);
+  EXPECT_DOUBLE_EQ(w[2].flops, 2.0 * 2 * 16 * 5);
+}
+
 TEST(Profiles, RooflineArithmetic) {
   const HwProfile p = parseProfile(kProfile, "t");
   NodeWork compute{1e9, 1e3, OpClass::conv, true};  // 1 GFLOP at 50 GFLOP/s = 20 ms
