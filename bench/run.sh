@@ -19,6 +19,14 @@ big=$(mktemp -d)
   --emit-onnx -o "$big/out" > /dev/null 2> "$big/time.txt"
 echo "split of a $(stat -c %s "$big/big.onnx")-byte model: $(grep -E 'Maximum resident' "$big/time.txt" | tr -s ' '), $(grep Elapsed "$big/time.txt" | tr -s ' ')"
 rm -rf "$big"
+# A 3 GiB model (external data, sparse zeros): planned and split in streaming.
+big=$(mktemp -d)
+"$BUILD/bench/make_big_model" "$big/big.onnx" --external 3
+"$BUILD/onnxcut" inspect "$big/big.onnx" --json | python3 scripts/size_costs.py ramp > "$big/costs.csv"
+/usr/bin/time -v "$BUILD/onnxcut" plan "$big/big.onnx" --costs "$big/costs.csv" --precision fp32 \
+  --emit-onnx -o "$big/out" > /dev/null 2> "$big/time.txt"
+echo "split of a $(stat -c %s "$big/big.onnx.data")-byte external-data model: $(grep -E 'Maximum resident' "$big/time.txt" | tr -s ' '), $(grep Elapsed "$big/time.txt" | tr -s ' '), $(du -s --apparent-size -B1 "$big/out" | cut -f1) bytes written"
+rm -rf "$big"
 # Runtime library: select() against tables and bands; table loading memory.
 "$BUILD/bench/bench_select"
 bash bench/table_memory.sh "$BUILD"
