@@ -25,7 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;  // the text parser's own exceptions are caught in readModelFile
   }
   try {
-    const onnxcut::ModelView mv = onnxcut::ModelView::fromProto(std::move(m), "fuzz");
+    onnxcut::LoadOptions opt;
+    opt.require_sizes = (size & 1) != 0;  // inspect's and plan's checks, by turns
+    const onnxcut::ModelView mv = onnxcut::ModelView::fromProto(std::move(m), "fuzz", opt);
     onnxcut::findBottlenecks(mv.planGraph());
   } catch (const onnxcut::InputError&) {
   }

@@ -72,7 +72,10 @@ enum class Result { kUnchanged, kRewritten, kPending };
 
 class Lowerer {
  public:
-  Lowerer(onnx::ModelProto& m, int64_t opset) : m_(m), opset_(opset) {
+  // The main graph: constants from initializers and Constant nodes, shapes
+  // from the value_info of the last inference round.
+  Lowerer(onnx::ModelProto& m, int64_t opset)
+      : nodes_(m.mutable_graph()->mutable_node()), graph_(m.mutable_graph()), ir_(m.ir_version()), opset_(opset) {
     const auto& g = m.graph();
     for (const auto& t : g.initializer()) {
       if (auto v = smallTensorValues(t)) values_[t.name()] = *v;
@@ -87,11 +90,18 @@ class Lowerer {
     for (const auto& vi : g.input()) add(vi);
     for (const auto& vi : g.value_info()) add(vi);
     for (const auto& vi : g.output()) add(vi);
+    addConstantNodes();
+  }
+  // A model-local function (exporters such as PyTorch's dynamo write them):
+  // constants from its Constant nodes; shapes inside it are not known here,
+  // so forms that need one stay opaque.
+  Lowerer(onnx::FunctionProto& f, int64_t opset) : nodes_(f.mutable_node()), graph_(nullptr), ir_(8), opset_(opset) {
+    addConstantNodes();
   }
 
   int run() {
     int rewritten = 0;
-    for (auto& n : *m_.mutable_graph()->mutable_node()) {
+    for (auto& n : *nodes_) {
       NodeProto work = n;
       std::string domain = work.domain();
       const bool was_pending = domain == kPendingDomain;
@@ -111,6 +121,12 @@ class Lowerer {
         a->set_s(n.domain());
         n.set_domain(kPendingDomain);
       }
+    }
+    if (!new_nodes_.empty()) {  // Constant nodes a function needs, first
+      google::protobuf::RepeatedPtrField<NodeProto> all;
+      for (auto& c : new_nodes_) *all.Add() = std::move(c);
+      for (auto& n : *nodes_) *all.Add() = std::move(n);
+      nodes_->Swap(&all);
     }
     return rewritten;
   }
@@ -138,18 +154,41 @@ class Lowerer {
     if (it == shapes_.end()) return std::nullopt;
     return it->second;
   }
-  // A new int64 initializer in the analysis copy.
+  void addConstantNodes() {
+    for (const auto& n : *nodes_)
+      if (n.op_type() == "Constant" && isDefault(n.domain()) && n.output_size() == 1)
+        if (const auto* a = findAttr(n, "value"); a && a->has_t())
+          if (auto v = smallTensorValues(a->t())) {
+            values_[n.output(0)] = *v;
+            ranks_[n.output(0)] = a->t().dims_size();
+            shapes_[n.output(0)] = {a->t().dims().begin(), a->t().dims().end()};
+          }
+  }
+  // A new int64 constant in the analysis copy: an initializer of the main
+  // graph, a Constant node in a function.
   std::string constant(const std::string& hint, const std::vector<int64_t>& v) {
     std::string name;
     do name = "onnxcut_lowered/" + hint + "/" + std::to_string(counter_++);
     while (values_.count(name));
-    auto* t = m_.mutable_graph()->add_initializer();
-    t->set_name(name);
-    t->set_data_type(TP::INT64);
-    t->add_dims(static_cast<int64_t>(v.size()));
-    for (auto x : v) t->add_int64_data(x);
+    TP t;
+    t.set_name(name);
+    t.set_data_type(TP::INT64);
+    t.add_dims(static_cast<int64_t>(v.size()));
+    for (auto x : v) t.add_int64_data(x);
     values_[name] = std::vector<double>(v.begin(), v.end());
-    if (m_.ir_version() < 4) typeOfTensor(*t, *m_.mutable_graph()->add_input());
+    if (graph_) {
+      *graph_->add_initializer() = t;
+      if (ir_ < 4) typeOfTensor(t, *graph_->add_input());
+    } else {
+      NodeProto c;
+      c.set_op_type("Constant");
+      c.add_output(name);
+      auto* a = c.add_attribute();
+      a->set_name("value");
+      a->set_type(onnx::AttributeProto::TENSOR);
+      *a->mutable_t() = t;
+      new_nodes_.push_back(std::move(c));
+    }
     return name;
   }
 
@@ -411,8 +450,11 @@ class Lowerer {
     return Result::kUnchanged;
   }
 
-  onnx::ModelProto& m_;
+  google::protobuf::RepeatedPtrField<NodeProto>* nodes_;
+  onnx::GraphProto* graph_;
+  int64_t ir_;
   int64_t opset_;
+  std::vector<NodeProto> new_nodes_;
   int counter_ = 0;
   std::map<std::string, std::vector<double>> values_;
   std::map<std::string, int64_t> ranks_;
@@ -427,33 +469,51 @@ int64_t defaultDomainOpset(const onnx::ModelProto& m) {
   return 1;
 }
 
-void prepareForAnalysis(onnx::ModelProto& m) {
-  if (m.ir_version() > kAnalysisIrVersion) m.set_ir_version(kAnalysisIrVersion);
+namespace {
+
+template <class Imports>
+void clampImports(Imports& imports) {
   bool pending = false;
-  for (auto& o : *m.mutable_opset_import()) {
+  for (auto& o : imports) {
     if (isDefault(o.domain()) && o.version() > kAnalysisOpset) o.set_version(kAnalysisOpset);
     if (o.domain() == "ai.onnx.ml" && o.version() > 3) o.set_version(3);  // ONNX 1.12's newest
     pending = pending || o.domain() == kPendingDomain;
   }
   if (!pending) {
-    auto* o = m.add_opset_import();
+    auto* o = imports.Add();
     o->set_domain(kPendingDomain);
     o->set_version(1);
   }
 }
 
-int lowerForAnalysis(onnx::ModelProto& work, int64_t opset) { return Lowerer(work, opset).run(); }
+}  // namespace
+
+void prepareForAnalysis(onnx::ModelProto& m) {
+  if (m.ir_version() > kAnalysisIrVersion) m.set_ir_version(kAnalysisIrVersion);
+  for (auto& f : *m.mutable_functions()) clampImports(*f.mutable_opset_import());
+  clampImports(*m.mutable_opset_import());
+}
+
+int lowerForAnalysis(onnx::ModelProto& work, int64_t opset) {
+  int rewritten = Lowerer(work, opset).run();
+  // A function imports the model's opset versions (ONNX IR: they must agree).
+  for (auto& f : *work.mutable_functions()) rewritten += Lowerer(f, opset).run();
+  return rewritten;
+}
 
 std::vector<std::string> pendingNodes(const onnx::ModelProto& work) {
   std::vector<std::string> out;
-  const auto& g = work.graph();
-  for (int k = 0; k < g.node_size(); ++k) {
-    const auto& n = g.node(k);
-    if (n.domain() != kPendingDomain) continue;
-    NodeProto shown = n;
-    shown.set_domain(strAttr(n, kDomainAttr, ""));
-    out.push_back(describeNode(shown, k) + (shown.domain().empty() ? "" : " of domain " + shown.domain()));
-  }
+  auto scan = [&](const google::protobuf::RepeatedPtrField<NodeProto>& nodes, const std::string& where) {
+    for (int k = 0; k < nodes.size(); ++k) {
+      const auto& n = nodes.Get(k);
+      if (n.domain() != kPendingDomain) continue;
+      NodeProto shown = n;
+      shown.set_domain(strAttr(n, kDomainAttr, ""));
+      out.push_back(describeNode(shown, k) + (shown.domain().empty() ? "" : " of domain " + shown.domain()) + where);
+    }
+  };
+  scan(work.graph().node(), "");
+  for (const auto& f : work.functions()) scan(f.node(), " in function " + f.domain() + "." + f.name());
   return out;
 }
 

@@ -16,6 +16,8 @@
 //  - Common fused ops of ONNX Runtime's com.microsoft domain (FusedConv,
 //    FusedGemm, FusedMatMul, Gelu variants, BiasAdd, QLinear elementwise ops,
 //    ...) become the default-domain op with the same shape rule.
+//  - Model-local functions (PyTorch's dynamo exporter writes them) are
+//    lowered the same way, with the constants of their own Constant nodes.
 //  - A form that needs a value or shape not known yet (axes from a computed
 //    constant, an uneven Split of a dim not yet inferred) waits as an opaque
 //    node (outputs unknown) and is retried after each round of inference and

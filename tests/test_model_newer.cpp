@@ -234,6 +234,23 @@ g (float[1,3,8,8] x, float[2,16] m, float[4,3,3,3] w, float[16,5] f, float[16] s
   EXPECT_EQ(shapeOf(mv, "s"), (std::vector<int64_t>{2, 16}));
 }
 
+TEST(Lowering, ModelLocalFunctionsAreLoweredToo) {
+  const ModelView mv = fromText(R"(
+<ir_version: 9, opset_import: ["" : 18, "local" : 1]>
+g (float[1,4,6] x) => (float[?] y) {
+  a = Relu(x)
+  y = local.MyMean(a)
+}
+<domain: "local", opset_import: ["" : 18]>
+MyMean (t) => (u) {
+  ax = Constant <value = int64[1] {2}>()
+  s = Split <axis = 2, num_outputs = 2>(t)
+  u = ReduceMean <keepdims = 1>(t, ax)
+}
+)");
+  EXPECT_EQ(shapeOf(mv, "y"), (std::vector<int64_t>{1, 4, 1}));
+}
+
 TEST(Lowering, TheModelItselfKeepsItsOwnForms) {
   const ModelView mv = fromText(R"(
 <ir_version: 10, opset_import: ["" : 21]>
