@@ -227,14 +227,18 @@ void checkTensorData(const onnx::ModelProto& m, const std::string& label) {
         return errors.add(who + ": dims must be non-negative and their product must fit in 64 bits");
     if (t.data_location() == TP::EXTERNAL) return;  // checkExternalData
     const int32_t type = t.data_type();
-    if (type == TP::UNDEFINED || !TP::DataType_IsValid(type))
+    // IR 9/10 types ONNX 1.12's enum lacks: float8 (17-20), uint4/int4 (21, 22).
+    const bool float8 = type >= kFloat8E4M3FN && type <= kFloat8E5M2FNUZ;
+    const bool int4 = type == kUint4 || type == kInt4;
+    if (type == TP::UNDEFINED || (!TP::DataType_IsValid(type) && !float8 && !int4))
       return errors.add(who + ": data type " + std::to_string(type) + " is not an ONNX tensor type");
     const int size = elementSize(type);
     if (t.has_raw_data()) {
       if (type == TP::STRING) return errors.add(who + ": string tensors cannot use raw_data");
       int64_t need = 0;
-      if (__builtin_mul_overflow(n, static_cast<int64_t>(size), &need) ||
-          static_cast<int64_t>(t.raw_data().size()) != need)
+      const bool overflow = int4 ? (need = n / 2 + n % 2, false)  // two 4-bit values a byte
+                                 : __builtin_mul_overflow(n, static_cast<int64_t>(size), &need);
+      if (overflow || static_cast<int64_t>(t.raw_data().size()) != need)
         errors.add(who + ": raw_data holds " + std::to_string(t.raw_data().size()) + " bytes, its dims and type need " +
                    std::to_string(need));
       return;
@@ -248,8 +252,9 @@ void checkTensorData(const onnx::ModelProto& m, const std::string& label) {
       case TP::INT64: have = t.int64_data_size(); break;
       case TP::UINT32: case TP::UINT64: have = t.uint64_data_size(); break;
       case TP::STRING: have = t.string_data_size(); break;
-      default: have = t.int32_data_size(); break;  // int32 and narrower, bool, float16, bfloat16
+      default: have = t.int32_data_size(); break;  // int32 and narrower, bool, float16, bfloat16, float8
     }
+    if (int4 && have == n / 2 + n % 2) return;  // packed two to an int32 entry
     if (have != n * per)
       errors.add(who + ": holds " + std::to_string(have / per) + " values, its dims say " + std::to_string(n));
   });

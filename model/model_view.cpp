@@ -52,7 +52,8 @@ int elementSize(int32_t t) {
     case T::UINT16: case T::INT16: case T::FLOAT16: case T::BFLOAT16: return 2;
     case T::INT64: case T::UINT64: case T::DOUBLE: case T::COMPLEX64: return 8;
     case T::COMPLEX128: return 16;
-    default: return 0;  // STRING, UNDEFINED: no fixed size
+    case kFloat8E4M3FN: case kFloat8E4M3FNUZ: case kFloat8E5M2: case kFloat8E5M2FNUZ: return 1;
+    default: return 0;  // STRING, UNDEFINED, 4-bit: no whole-byte size
   }
 }
 
@@ -75,6 +76,12 @@ std::string dtypeName(int32_t t) {
     case T::COMPLEX64: return "complex64";
     case T::COMPLEX128: return "complex128";
     case T::BFLOAT16: return "bfloat16";
+    case kFloat8E4M3FN: return "float8e4m3fn";
+    case kFloat8E4M3FNUZ: return "float8e4m3fnuz";
+    case kFloat8E5M2: return "float8e5m2";
+    case kFloat8E5M2FNUZ: return "float8e5m2fnuz";
+    case kUint4: return "uint4";
+    case kInt4: return "int4";
     default: return "undefined";
   }
 }

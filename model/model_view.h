@@ -153,7 +153,12 @@ class ModelView {
   std::string base_dir_ = ".";
 };
 
-// Element size in bytes of an ONNX data type; 0 when not fixed (strings).
+// Data types of IR 9/10 that ONNX 1.12's TensorProto enum does not name.
+constexpr int32_t kFloat8E4M3FN = 17, kFloat8E4M3FNUZ = 18, kFloat8E5M2 = 19, kFloat8E5M2FNUZ = 20;
+constexpr int32_t kUint4 = 21, kInt4 = 22;
+
+// Element size in bytes of an ONNX data type; 0 when not a whole number of
+// bytes or not fixed (strings, 4-bit types: such tensors are never cut).
 int elementSize(int32_t elem_type);
 // "float32", "int64", ... as in plan tables.
 std::string dtypeName(int32_t elem_type);

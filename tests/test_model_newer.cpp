@@ -2,6 +2,8 @@
 // (docs/model-view.md): sizes the model view finds for shape arithmetic and
 // for opset 18-22 forms, each checked against the ONNX definition by hand.
 #include <gtest/gtest.h>
+#include <onnx/defs/parser.h>
+#include <onnx/onnx_pb.h>
 
 #include <string>
 #include <vector>
@@ -264,6 +266,30 @@ g (float[1,4] x) => (float[?] y) <int64[1] ax = {1}> {
   EXPECT_EQ(mv.model().ir_version(), 10);
   EXPECT_EQ(mv.model().opset_import(0).version(), 21);
   EXPECT_EQ(shapeOf(keep(mv), "y"), (std::vector<int64_t>{1, 1}));
+}
+
+TEST(NewerTypes, Float8TensorsHaveOneByteElements) {
+  // The text parser of ONNX 1.12 has no float8 names: the zero point is
+  // retyped to FLOAT8E4M3FN (17, IR 9) after parsing.
+  onnx::ModelProto m;
+  ASSERT_TRUE(onnx::OnnxParser::Parse(m, R"(
+<ir_version: 9, opset_import: ["" : 19]>
+g (float[1,8] x) => (float[1,8] y) <float s = {0.5}, uint8 zp = {0}> {
+  q = QuantizeLinear(x, s, zp)
+  y = DequantizeLinear(q, s, zp)
+}
+)").IsOK());
+  for (auto& t : *m.mutable_graph()->mutable_initializer())
+    if (t.name() == "zp") {
+      t.set_data_type(kFloat8E4M3FN);
+      t.clear_int32_data();
+      t.set_raw_data(std::string(1, '\0'));
+    }
+  const ModelView mv = ModelView::fromProto(m, "<test>");
+  const auto q = mv.findTensor("q");
+  ASSERT_TRUE(q.has_value());
+  EXPECT_EQ(dtypeName(mv.tensors()[*q].elem_type), "float8e4m3fn");
+  EXPECT_EQ(mv.tensors()[*q].bytes, 8);
 }
 
 // ---- Dynamic dims ----
