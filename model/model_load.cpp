@@ -416,6 +416,9 @@ void fixInputShapes(onnx::ModelProto& m, const std::vector<InputShape>& shapes,
                      std::to_string(user->dims[d]));
           continue;
         }
+        // A symbolic batch the user sizes stays symbolic in split files.
+        if (dynamic && !fixed && d == 0 && shape->dim_size() >= 2)
+          dynamic->push_back({in.name(), d, dim->has_dim_param() ? dim->dim_param() : std::string(), true, true});
         dim->set_dim_value(user->dims[d]);
       } else if (!fixed) {
         // cost-model.md: unknown or symbolic dims default to 1. A leading

@@ -186,8 +186,9 @@ void ModelView::reportDynamicDims(const LoadOptions& opt) {
       const std::string what = "axis " + std::to_string(d->axis) + (d->param.empty() ? "" : " ('" + d->param + "')");
       if (d->batch) {
         batch = true;
-        warnings_.push_back("input '" + input + "': " + what +
-                            " is a symbolic batch dim: planned per frame (batch 1); split files keep it symbolic");
+        if (!d->given)
+          warnings_.push_back("input '" + input + "': " + what +
+                              " is a symbolic batch dim: planned per frame (batch 1); split files keep it symbolic");
       } else {
         unknown += (unknown.empty() ? "" : ", ") + what;
       }
@@ -234,14 +235,21 @@ void ModelView::reportDynamicDims(const LoadOptions& opt) {
 }
 
 void ModelView::probeBatch() {
-  // The same model at batch 2: dims that change follow the batch.
+  // The same model at twice the batch: dims that change follow the batch.
   onnx::ModelProto probe = *inferred_;
   std::string param;
+  int64_t base_batch = 0;
   for (const auto& d : dynamic_) {
     if (!d.batch) continue;
-    if (param.empty()) param = d.param.empty() ? "N" : d.param;
-    for (auto& in : *probe.mutable_graph()->mutable_input())
-      if (in.name() == d.input) in.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0)->set_dim_value(2);
+    for (auto& in : *probe.mutable_graph()->mutable_input()) {
+      if (in.name() != d.input) continue;
+      auto* dim = in.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(0);
+      if (param.empty()) {
+        param = d.param.empty() ? "N" : d.param;
+        base_batch = dim->dim_value();
+      }
+      dim->set_dim_value(2 * dim->dim_value());
+    }
   }
   std::vector<std::string> ignored;
   try {
@@ -249,7 +257,7 @@ void ModelView::probeBatch() {
   } catch (const InputError& e) {
     std::string why = e.what();
     why = why.substr(0, why.find('\n'));
-    warnings_.push_back("the model does not run at batch 2 (" + why + "): split files fix the batch at 1");
+    warnings_.push_back("the model does not run at another batch (" + why + "): split files fix the batch");
     return;
   }
   std::map<std::string, std::optional<std::vector<int64_t>>> at2;
@@ -267,7 +275,7 @@ void ModelView::probeBatch() {
       const int64_t base = (*t.shape)[a];
       const bool same_rank = other && other->size() == t.shape->size();
       if (same_rank && (*other)[a] == base) continue;
-      params[a] = same_rank && base == 1 && (*other)[a] == 2 ? param : "?";
+      params[a] = same_rank && base == base_batch && (*other)[a] == 2 * base_batch ? param : "?";
       differs = true;
     }
     if (differs) dim_params_[t.name] = std::move(params);

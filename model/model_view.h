@@ -26,12 +26,14 @@ struct InputShape {
 InputShape parseInputShape(const std::string& spec);
 
 // An input dim the model leaves unknown or symbolic, fixed at 1 because the
-// user gave no --input-shape for it (axis -1: the input has no shape at all).
+// user gave no --input-shape for it (axis -1: the input has no shape at all),
+// or a symbolic batch the user sized (given).
 struct DynamicDim {
   std::string input;
   int axis = 0;
   std::string param;   // the model's dim_param, "" when the dim is just unknown
   bool batch = false;  // the leading dim of a rank >= 2 input
+  bool given = false;  // sized by --input-shape (a batch that stays symbolic)
 };
 
 struct LoadOptions {
