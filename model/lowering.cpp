@@ -10,6 +10,7 @@
 #include <set>
 
 #include "const_fold.h"
+#include "errors.h"
 #include "model_load.h"
 
 namespace onnxcut {
@@ -68,7 +69,7 @@ void keepInputs(NodeProto& n, const std::vector<int>& keep) {
 }
 std::string input(const NodeProto& n, int k) { return k < n.input_size() ? n.input(k) : std::string(); }
 
-enum class Result { kUnchanged, kRewritten, kPending };
+enum class Result { kUnchanged, kRewritten, kPending, kInvalid };
 
 class Lowerer {
  public:
@@ -100,7 +101,7 @@ class Lowerer {
   }
 
   int run() {
-    int rewritten = 0;
+    int rewritten = 0, index = 0;
     for (auto& n : *nodes_) {
       NodeProto work = n;
       std::string domain = work.domain();
@@ -110,7 +111,14 @@ class Lowerer {
         dropAttrs(work, {kDomainAttr});
         work.set_domain(domain);
       }
-      const Result r = lower(work);
+      Result r = checkArity(work);
+      if (r != Result::kInvalid) r = lower(work);
+      if (r == Result::kInvalid) {
+        errors_.push_back(describeNode(work, index) + ": " + why_);
+        ++index;
+        continue;
+      }
+      ++index;
       if (r == Result::kRewritten || (r == Result::kUnchanged && was_pending)) {
         n = std::move(work);
         ++rewritten;
@@ -130,8 +138,27 @@ class Lowerer {
     }
     return rewritten;
   }
+  const std::vector<std::string>& errors() const { return errors_; }
 
  private:
+  Result invalid(const std::string& why) {
+    why_ = why;
+    return Result::kInvalid;
+  }
+  // The input counts of the opset 18-22 forms lowered here (the opset-17
+  // schema checked afterwards would not see the extra ones).
+  Result checkArity(const NodeProto& n) {
+    if (!isDefault(n.domain()) || opset_ <= kAnalysisOpset) return Result::kUnchanged;
+    static const std::map<std::string, int> kMaxInputs = {
+        {"ReduceMax", 2}, {"ReduceMin", 2}, {"ReduceMean", 2}, {"ReduceProd", 2}, {"ReduceL1", 2},
+        {"ReduceL2", 2}, {"ReduceLogSum", 2}, {"ReduceLogSumExp", 2}, {"ReduceSumSquare", 2},
+        {"Split", 2}, {"Pad", 4}, {"Resize", 4}, {"DFT", 3}, {"DeformConv", 5}, {"GroupNormalization", 3}};
+    auto it = kMaxInputs.find(n.op_type());
+    if (it == kMaxInputs.end() || n.input_size() <= it->second) return Result::kUnchanged;
+    return invalid(std::to_string(n.input_size()) + " inputs, but opset " + std::to_string(opset_) + " allows at most " +
+                   std::to_string(it->second));
+  }
+
   std::optional<std::vector<int64_t>> ints(const std::string& name) const {
     auto it = values_.find(name);
     if (it == values_.end()) return std::nullopt;
@@ -320,7 +347,7 @@ class Lowerer {
     const int64_t r = static_cast<int64_t>(s->size());
     int64_t axis = intAttr(n, "axis", 0);
     if (axis < 0) axis += r;
-    if (axis < 0 || axis >= r) return Result::kPending;
+    if (axis < 0 || axis >= r) return invalid("axis " + std::to_string(intAttr(n, "axis", 0)) + " is out of range for rank " + std::to_string(r));
     // Opset 18: chunks of ceil(d / parts), the last one smaller.
     const int64_t d = (*s)[axis];
     const int64_t chunk = (d + parts - 1) / parts;
@@ -345,11 +372,13 @@ class Lowerer {
     const auto r = rank(input(n, 0));
     const auto pads = ints(input(n, 1));
     const auto axes = ints(input(n, 3));
-    if (!r || !pads || !axes || pads->size() != 2 * axes->size()) return Result::kPending;
+    if (!r || !pads || !axes) return Result::kPending;
+    if (pads->size() != 2 * axes->size())
+      return invalid(std::to_string(pads->size()) + " pads for " + std::to_string(axes->size()) + " axes (2 per axis)");
     std::vector<int64_t> full(2 * *r, 0);
     for (size_t i = 0; i < axes->size(); ++i) {
       int64_t a = (*axes)[i] < 0 ? (*axes)[i] + *r : (*axes)[i];
-      if (a < 0 || a >= *r) return Result::kPending;
+      if (a < 0 || a >= *r) return invalid("axis " + std::to_string((*axes)[i]) + " is out of range for rank " + std::to_string(*r));
       full[a] = (*pads)[i];
       full[a + *r] = (*pads)[i + axes->size()];
     }
@@ -385,7 +414,7 @@ class Lowerer {
       for (int64_t i = 0; i < r; ++i) axes.push_back(i);
     }
     for (auto a : axes)
-      if (a < 0 || a >= r) return Result::kPending;
+      if (a < 0 || a >= r) return invalid("axis out of range for rank " + std::to_string(r));
     std::vector<int64_t> out = *in;
     if (!input(n, 3).empty()) {
       const auto sizes = ints(input(n, 3));
@@ -455,6 +484,8 @@ class Lowerer {
   int64_t ir_;
   int64_t opset_;
   std::vector<NodeProto> new_nodes_;
+  std::vector<std::string> errors_;
+  std::string why_;
   int counter_ = 0;
   std::map<std::string, std::vector<double>> values_;
   std::map<std::string, int64_t> ranks_;
@@ -494,10 +525,18 @@ void prepareForAnalysis(onnx::ModelProto& m) {
   clampImports(*m.mutable_opset_import());
 }
 
-int lowerForAnalysis(onnx::ModelProto& work, int64_t opset) {
-  int rewritten = Lowerer(work, opset).run();
+int lowerForAnalysis(onnx::ModelProto& work, int64_t opset, const std::string& label) {
+  ErrorList errors;
+  Lowerer main(work, opset);
+  int rewritten = main.run();
+  for (const auto& e : main.errors()) errors.add(e);
   // A function imports the model's opset versions (ONNX IR: they must agree).
-  for (auto& f : *work.mutable_functions()) rewritten += Lowerer(f, opset).run();
+  for (auto& f : *work.mutable_functions()) {
+    Lowerer l(f, opset);
+    rewritten += l.run();
+    for (const auto& e : l.errors()) errors.add(e + " in function " + f.domain() + "." + f.name());
+  }
+  errors.throwIfAny(label);
   return rewritten;
 }
 

@@ -50,8 +50,10 @@ void prepareForAnalysis(onnx::ModelProto& work);
 
 // Rewrites every node of `work` that can be lowered now (constants from its
 // initializers, shapes from its value_info); parks the others in the pending
-// domain. Returns how many nodes it rewrote (0: nothing new).
-int lowerForAnalysis(onnx::ModelProto& work, int64_t opset);
+// domain. Returns how many nodes it rewrote (0: nothing new). A node that is
+// malformed in its own opset (too many inputs, axes out of range) is an
+// InputError naming it, under `label`.
+int lowerForAnalysis(onnx::ModelProto& work, int64_t opset, const std::string& label);
 
 // Nodes still pending after the last round, described for a warning.
 std::vector<std::string> pendingNodes(const onnx::ModelProto& work);

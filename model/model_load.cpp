@@ -597,11 +597,11 @@ void inferShapes(onnx::ModelProto& m, const std::string& label, std::vector<std:
       if (custom.count(vi.name()) && staticShape(&vi.type())) declared.push_back(vi);
   }
   prepareForAnalysis(work);
-  lowerForAnalysis(work, opset);
+  lowerForAnalysis(work, opset, label);
   inferOnce(work, label, declared);
   for (int round = 0; round < kMaxFoldRounds; ++round) {
     const int folded = foldShapeArithmetic(work);
-    const int lowered = lowerForAnalysis(work, opset);
+    const int lowered = lowerForAnalysis(work, opset, label);
     if (folded + lowered == 0) break;
     inferOnce(work, label, declared);
   }

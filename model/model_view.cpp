@@ -160,7 +160,7 @@ ModelView ModelView::fromProto(onnx::ModelProto&& model, const std::string& labe
   {  // schemas are checked on the opset-17 forms ONNX 1.12 knows (lowering.h)
     onnx::ModelProto lowered = *v.inferred_;
     prepareForAnalysis(lowered);
-    lowerForAnalysis(lowered, defaultDomainOpset(*v.model_));
+    lowerForAnalysis(lowered, defaultDomainOpset(*v.model_), label);
     checkNodeSchemas(lowered, label);
   }
   inferShapes(*v.inferred_, label, v.warnings_);

@@ -82,6 +82,23 @@ txt unsq_axes "$H" 'g (float[1,4] x) => (float[?] y) {' ' s = Shape (x)' ' a = C
 txt zero_stride "$H" 'g (float[1,2,8,8] x) => (float[?,?,?,?] y) {' ' y = MaxPool <kernel_shape = [2, 2], strides = [0, 2]> (x)' '}'
 txt conv_rank '<ir_version: 4, opset_import: ["" : 9]>' 'g (float[1,8,8] x) => (float[?,?,?,?] y)' '  <float[2, 2, 1, 1] w = {0.7, -0.3, 0.2, 0.9}>' '{' ' y = Conv (x, w)' '}'
 txt short_raw "$H" 'g (float[1,4] x) => (float[?] y) {' ' s = Constant <value = int64[3] {1, 4}> ()' ' y = Reshape (x, s)' '}'
+# newer exports: what the pinned ONNX Runtime cannot run either, and opset
+# 18+ forms that are malformed (wrong arity after lowering).
+txt ir_11 '<ir_version: 11, opset_import: ["" : 21]>' 'g (float[1,4] x) => (float[1,4] y) {' ' y = Relu (x)' '}'
+txt opset_23 '<ir_version: 10, opset_import: ["" : 23]>' 'g (float[1,4] x) => (float[1,4] y) {' ' y = Relu (x)' '}'
+txt reduce18_arity '<ir_version: 9, opset_import: ["" : 18]>' 'g (float[2,4] x) => (float[?] y) <int64[1] a = {1}> {' ' y = ReduceMax (x, a, a)' '}'
+txt pad18_axes_range '<ir_version: 9, opset_import: ["" : 18]>' 'g (float[2,4] x) => (float[?] y) <int64[2] p = {1, 1}, int64[1] a = {5}> {' ' y = Pad (x, p, , a)' '}'
+for f in ir_11:"IR version 11 is newer than onnxcut reads" opset_23:"opset 23 is newer than onnxcut reads" \
+         reduce18_arity:"input size 3 not in range|ReduceMax" pad18_axes_range:"no static size|Pad"; do
+  name=${f%%:*}; re=${f#*:}
+  check model "ONNX text: $name" "$re" -- "$cli" inspect "$IN/$name.onnxtxt"
+done
+# plan needs real sizes: unknown spatial dims, unsized ops of other domains
+txt dyn_hw "$H" 'g (float[N,3,H,W] x) => (float[?] y) {' ' y = Relu (x)' '}'
+txt custom_op '<ir_version: 8, opset_import: ["" : 13, "com.example" : 1]>' 'g (float[1,4] x) => (float[?] y) {' ' a = com.example.Mystery (x)' ' y = Relu (a)' '}'
+check model "plan of unknown spatial dims" "input 'x' has unknown dims .*--input-shape x=1x3xHxW" -- "$cli" plan "$IN/dyn_hw.onnxtxt" --device raspberry-pi-4 --cloud nvidia-t4 -o @OUT@
+check model "plan of an unsized op of another domain" "Mystery of domain com.example" -- "$cli" plan "$IN/custom_op.onnxtxt" --device raspberry-pi-4 --cloud nvidia-t4 -o @OUT@
+
 for f in cycle:"not in topological order, or the graph has a cycle" dangling:"reads tensor 'ghost', which no node" twice:"tensor 'y' is produced twice" \
          dup_out:"graph output 'y' is listed twice" dup_in:"graph input 'x' is listed twice" never_out:"graph output 'z' is never produced" \
          neg_dim:"graph input 'x' has a negative dimension" neg_out_dim:"graph output 'y' has a negative dimension" \
