@@ -16,6 +16,8 @@ void registerProfile(CLI::App& app, Action& run);
 void registerCalibrate(CLI::App& app, Action& run);
 void registerPlot(CLI::App& app, Action& run);
 void registerGraph(CLI::App& app, Action& run);
+void registerHelp(CLI::App& app, Action& run);
+void registerProfiles(CLI::App& app, Action& run);
 
 // Exit codes (README "Exit codes").
 constexpr int kExitOk = 0;

@@ -15,9 +15,10 @@ int main(int argc, char** argv) {
   // Past a file-size limit, writes fail with EFBIG (reported, exit 2)
   // instead of the process being killed half-way.
   std::signal(SIGXFSZ, SIG_IGN);
-  CLI::App app{"onnxcut: plans split DNN inference between a device and a cloud"};
+  CLI::App app{"onnxcut: plans split DNN inference between a device and a cloud", "onnxcut"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "onnxcut 0.1.0");
+  const std::string version = "onnxcut 0.1.0";
+  app.set_version_flag("--version", version);
   Action run;
   registerInspect(app, run);
   registerPlan(app, run);
@@ -27,6 +28,11 @@ int main(int argc, char** argv) {
   registerCalibrate(app, run);
   registerPlot(app, run);
   registerGraph(app, run);
+  registerProfiles(app, run);
+  registerHelp(app, run);
+  // --version (and --help) on every command: read before its required
+  // arguments are checked.
+  for (auto* sub : app.get_subcommands([](CLI::App*) { return true; })) sub->set_version_flag("--version", version);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

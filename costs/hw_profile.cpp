@@ -1,5 +1,7 @@
 #include "hw_profile.h"
 
+#include <algorithm>
+
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -97,10 +99,18 @@ std::string resolveProfilePath(const std::string& name_or_path) {
   const auto bundled = std::filesystem::path(ONNXCUT_PROFILES_DIR) / (name_or_path + ".json");
   if (std::filesystem::is_regular_file(bundled, ec)) return bundled.string();
   std::string names;
-  for (const auto& f : std::filesystem::directory_iterator(ONNXCUT_PROFILES_DIR, ec))
-    if (f.path().extension() == ".json") names += (names.empty() ? "" : ", ") + f.path().stem().string();
+  for (const auto& n : bundledProfiles()) names += (names.empty() ? "" : ", ") + n;
   throw InputError("profile '" + name_or_path + "': no such file, and no bundled profile of that name (bundled: " +
                    (names.empty() ? "none found" : names) + ")");
+}
+
+std::vector<std::string> bundledProfiles() {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (const auto& f : std::filesystem::directory_iterator(ONNXCUT_PROFILES_DIR, ec))
+    if (f.path().extension() == ".json") names.push_back(f.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 double estimateMs(const HwProfile& p, const NodeWork& w) {

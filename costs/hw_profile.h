@@ -42,6 +42,8 @@ std::string profileJson(const HwProfile& p);  // the schema, for calibrate -o
 
 // `name_or_path`: a file, or the name of a bundled profile (profiles/NAME.json).
 std::string resolveProfilePath(const std::string& name_or_path);
+// The names of the bundled profiles, sorted.
+std::vector<std::string> bundledProfiles();
 
 double estimateMs(const HwProfile& p, const NodeWork& w);
 std::vector<double> estimateAll(const HwProfile& p, const std::vector<NodeWork>& w);
