@@ -23,5 +23,6 @@ void registerProfiles(CLI::App& app, Action& run);
 constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;
 constexpr int kExitBadInput = 2;
+constexpr int kExitGateFailed = 3;  // simulate --fail-if: a gate's condition held
 
 }  // namespace onnxcut::cli

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -20,26 +21,24 @@ namespace {
 struct SimulateArgs {
   std::string table, trace, format = "pensieve", precision = "fp32", timeline, svg, estimator = "harmonic";
   double fps = 0, load = 1, margin = 0.1;
-  int frames = 0, patience = 3, window = 5;
+  int frames = 0, patience = 3, window = 5, max_in_flight = 8;
+  std::vector<std::string> fail_if;
   bool json = false;
+  CsvColumns columns;  // --time-col, --rate-col, --time-unit, --rate-unit
+  std::string down_trace, down_rate_col;
 };
 
-double percentile99(const PolicyResult& r) {
-  std::vector<double> v;
-  for (const auto& f : r.frames) v.push_back(f.latency_ms);
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[static_cast<size_t>(0.99 * (v.size() - 1))];
-}
-
 std::string timelineCsv(const std::vector<PolicyResult>& rs) {
+  // A dropped frame leaves its policy's cells empty.
   std::string s = "frame,arrival_s,true_mbps,adaptive_estimate_mbps,adaptive_plan";
   const PolicyResult* ad = nullptr;
   for (const auto& r : rs) { s += "," + r.name + "_ms"; if (r.name == "adaptive") ad = &r; }
   s += "\n";
   for (size_t i = 0; i < rs.front().frames.size(); ++i) {
     const auto& f = ad->frames[i];
-    s += fmt::format("{},{:.6f},{:.6f},{:.6f},{}", i, f.arrival_s, f.true_mbps, f.estimate_mbps, f.plan);
-    for (const auto& r : rs) s += fmt::format(",{:.6f}", r.frames[i].latency_ms);
+    s += f.dropped ? fmt::format("{},{:.6f},{:.6f},,", i, f.arrival_s, f.true_mbps)
+                   : fmt::format("{},{:.6f},{:.6f},{:.6f},{}", i, f.arrival_s, f.true_mbps, f.estimate_mbps, f.plan);
+    for (const auto& r : rs) s += r.frames[i].dropped ? std::string(",") : fmt::format(",{:.6f}", r.frames[i].latency_ms);
     s += "\n";
   }
   return s;
@@ -52,7 +51,7 @@ std::string svgPlot(const std::vector<PolicyResult>& rs, const Trace& tr) {
   const double t_end = std::max(ad.frames.back().arrival_s, 1e-9);
   double max_bw = 0, max_ms = 0;
   for (const auto& f : ad.frames) max_bw = std::max(max_bw, f.true_mbps);
-  for (const auto& r : rs) max_ms = std::max(max_ms, percentile99(r));
+  for (const auto& r : rs) max_ms = std::max(max_ms, r.p99_ms);
   max_bw = std::max(max_bw, 1e-6);
   max_ms = std::max(max_ms, 1e-6);
   auto x = [&](double t) { return L + (W - L - R) * t / t_end; };
@@ -79,7 +78,7 @@ std::string svgPlot(const std::vector<PolicyResult>& rs, const Trace& tr) {
   for (size_t i = 0; i < rs.size(); ++i) {
     std::string pts;
     for (const auto& f : rs[i].frames)
-      if (f.arrival_s <= t_end) pts += fmt::format("{:.1f},{:.1f} ", x(f.arrival_s), top2 + h2 - h2 * std::min(f.latency_ms, max_ms) / max_ms);
+      if (f.arrival_s <= t_end && !f.dropped) pts += fmt::format("{:.1f},{:.1f} ", x(f.arrival_s), top2 + h2 - h2 * std::min(f.latency_ms, max_ms) / max_ms);
     const bool ours = rs[i].name == "adaptive";
     s += fmt::format(R"svg(<polyline fill="none" stroke="{}" stroke-width="{}" opacity="0.85" points="{}"/>)svg" "\n",
                      colors[i % 6], ours ? 2 : 1, pts);
@@ -90,6 +89,8 @@ std::string svgPlot(const std::vector<PolicyResult>& rs, const Trace& tr) {
 }
 
 int runSimulate(const SimulateArgs& a, bool fps_given) {
+  if (!a.down_rate_col.empty() && a.down_trace.empty())
+    throw InputError("--down-rate-col names a column of --down-trace; give --down-trace FILE too");
   const auto table = runtime::loadPlanTable(a.table);
   if (!table.ok()) throw InputError(table.error);
   SimConfig cfg;
@@ -102,32 +103,57 @@ int runSimulate(const SimulateArgs& a, bool fps_given) {
   cfg.estimator.kind = a.estimator == "ewma" ? runtime::BandwidthEstimator::Kind::ewma : runtime::BandwidthEstimator::Kind::harmonic;
   cfg.switcher.margin = a.margin;
   cfg.switcher.patience = a.patience;
-  const Trace tr = readTrace(a.trace, parseTraceFormat(a.format));
+  cfg.max_in_flight = a.max_in_flight;
+  const Trace tr = readTrace(a.trace, parseTraceFormat(a.format), a.columns);
+  std::optional<Trace> down;
+  if (!a.down_trace.empty()) {
+    CsvColumns dc = a.columns;
+    if (!a.down_rate_col.empty()) dc.rate_col = a.down_rate_col;
+    down.emplace(readTrace(a.down_trace, parseTraceFormat(a.format), dc));
+    cfg.down_trace = &*down;
+  }
   const auto results = simulate(*table.value, tr, cfg);
+  const auto gates = evaluateGates(results, a.fail_if);  // a malformed gate is bad input before anything is written
+  const bool gate_failed = std::any_of(gates.begin(), gates.end(), [](const GateOutcome& g) { return g.failed; });
   if (!a.timeline.empty()) writeFileAtomically(a.timeline, timelineCsv(results));
   if (!a.svg.empty()) writeFileAtomically(a.svg, svgPlot(results, tr));
   if (a.json) {
     nlohmann::json j;
     j["trace"] = a.trace;
+    if (down) j["down_trace"] = a.down_trace;
     j["frames"] = results.front().frames.size();
     j["trace_mean_mbps"] = tr.meanMbps();
+    j["settings"] = {{"fps", cfg.fps ? nlohmann::json(*cfg.fps) : nlohmann::json(nullptr)},
+                     {"precision", cfg.precision},
+                     {"server_load", cfg.load},
+                     {"max_in_flight", cfg.max_in_flight},
+                     {"estimator", {{"kind", a.estimator}, {"window", cfg.estimator.window}}},
+                     {"switcher", {{"margin", cfg.switcher.margin}, {"patience", cfg.switcher.patience}}},
+                     {"probe_bytes", cfg.probe_bytes}};
     for (const auto& r : results)
-      j["policies"][r.name] = {{"mean_ms", r.mean_ms}, {"p50_ms", r.p50_ms}, {"p95_ms", r.p95_ms},
+      j["policies"][r.name] = {{"mean_ms", r.mean_ms}, {"p50_ms", r.p50_ms}, {"p95_ms", r.p95_ms}, {"p99_ms", r.p99_ms},
                                {"throughput_fps", r.throughput_fps}, {"bytes_sent", r.bytes_sent},
-                               {"plan_switches", r.switches}};
+                               {"plan_switches", r.switches}, {"dropped", r.dropped}, {"drop_rate", r.dropRate()}};
+    j["gates"] = nlohmann::json::array();
+    for (const auto& g : gates) j["gates"].push_back({{"gate", g.gate}, {"failed", g.failed}, {"lhs", g.lhs}, {"rhs", g.rhs}});
     fmt::print("{}\n", j.dump(2));
-    return kExitOk;
+    return gate_failed ? kExitGateFailed : kExitOk;
   }
   fmt::print("trace {}: {:.0f} s, mean {:.3f} Mbit/s; {} frames{}; load {}, {}\n", a.trace, tr.duration(), tr.meanMbps(),
-             results.front().frames.size(), cfg.fps ? fmt::format(" at {} fps", *cfg.fps) : " back to back", cfg.load, cfg.precision);
-  Table t({"policy", "mean ms", "p50 ms", "p95 ms", "fps", "sent", "switches"});
+             results.front().frames.size(),
+             cfg.fps ? fmt::format(" at {} fps (at most {} in flight)", *cfg.fps, cfg.max_in_flight) : " back to back",
+             cfg.load, cfg.precision);
+  Table t({"policy", "mean ms", "p50 ms", "p95 ms", "fps", "sent", "switches", "dropped"});
   for (const auto& r : results)
     t.row({r.name, fmt::format("{:.2f}", r.mean_ms), fmt::format("{:.2f}", r.p50_ms), fmt::format("{:.2f}", r.p95_ms),
-           fmt::format("{:.2f}", r.throughput_fps), bytesText(r.bytes_sent), std::to_string(r.switches)});
+           fmt::format("{:.2f}", r.throughput_fps), bytesText(r.bytes_sent), std::to_string(r.switches),
+           std::to_string(r.dropped)});
   t.print();
   if (!a.timeline.empty()) fmt::print("wrote {}\n", a.timeline);
   if (!a.svg.empty()) fmt::print("wrote {}\n", a.svg);
-  return kExitOk;
+  for (const auto& g : gates)
+    fmt::print(g.failed ? stderr : stdout, "gate {}: {} ({:.6g} vs {:.6g})\n", g.gate, g.failed ? "FAILED" : "ok", g.lhs, g.rhs);
+  return gate_failed ? kExitGateFailed : kExitOk;
 }
 
 }  // namespace
@@ -142,10 +168,21 @@ void registerSimulate(CLI::App& app, Action& run) {
   cmd->add_option("--load", a->load, "Server load factor >= 1")->capture_default_str();
   cmd->add_option("--precision", a->precision, "fp32, fp16 or int8")->capture_default_str();
   cmd->add_option("--frames", a->frames, "Number of frames (default: one pass of the trace)");
+  cmd->add_option("--down-trace", a->down_trace, "The downlink's own trace, same format (e.g. a Mahimahi down log)");
+  cmd->add_option("--down-rate-col", a->down_rate_col,
+                  "csv: the downlink trace's bandwidth column (default: --rate-col); the same file may serve both");
+  cmd->add_option("--time-col", a->columns.time_col, "csv: the time column's name (default: time, t, timestamp...)");
+  cmd->add_option("--rate-col", a->columns.rate_col, "csv: the bandwidth column's name (default: mbps, bandwidth...)");
+  cmd->add_option("--time-unit", a->columns.time_unit, "csv: s, ms, us or datetime:FORMAT (strptime, UTC)");
+  cmd->add_option("--rate-unit", a->columns.rate_unit, "csv: bps, kbps, mbps or gbps");
   cmd->add_option("--estimator", a->estimator, "harmonic or ewma")->capture_default_str();
   cmd->add_option("--window", a->window, "Estimator window (samples)")->capture_default_str();
   cmd->add_option("--margin", a->margin, "Hysteresis: relative gain needed to switch")->capture_default_str();
   cmd->add_option("--patience", a->patience, "Hysteresis: consecutive frames needed to switch")->capture_default_str();
+  cmd->add_option("--max-in-flight", a->max_in_flight, "With --fps: drop a frame that arrives while this many are in flight (0: never)")
+      ->capture_default_str();
+  cmd->add_option("--fail-if", a->fail_if,
+                  "Exit 3 if this holds, e.g. 'adaptive.mean_ms>1.05*best-static.mean_ms' or 'adaptive.drop_rate>0.01' (repeatable)");
   cmd->add_option("--timeline", a->timeline, "Write a per-frame CSV timeline here");
   cmd->add_option("--svg", a->svg, "Write an SVG plot here");
   cmd->add_flag("--json", a->json, "Print JSON (policies: name -> figures)");

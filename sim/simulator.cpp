@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <limits>
+#include <queue>
 
 #include "errors.h"
 
@@ -23,7 +25,8 @@ struct FrameTiming {
   double up_start = 0, up_end = 0;  // the transfer the runtime can measure
 };
 
-FrameTiming runFrame(const PlanTable& t, const PlanInfo& p, const Trace& tr, double load, double arrival, Pipeline& pl) {
+FrameTiming runFrame(const PlanTable& t, const PlanInfo& p, const Trace& tr, const Trace* down, double load,
+                     double arrival, Pipeline& pl) {
   FrameTiming f;
   const double dev_end = std::max(arrival, pl.dev_free) + p.device_ms / 1000.0;
   pl.dev_free = dev_end;
@@ -35,8 +38,9 @@ FrameTiming runFrame(const PlanTable& t, const PlanInfo& p, const Trace& tr, dou
   const double cloud_end = std::max(f.up_end + half_rtt, pl.cloud_free) + load * p.cloud_ms / 1000.0;
   pl.cloud_free = cloud_end;
   const double down_start = std::max(cloud_end, pl.down_free);
-  const double down_end = t.down_mbps ? down_start + p.down_bytes * 8 / (*t.down_mbps * 1e6)
-                                      : tr.transferEnd(down_start, p.down_bytes * 8);
+  const double down_end = down          ? down->transferEnd(down_start, p.down_bytes * 8)
+                          : t.down_mbps ? down_start + p.down_bytes * 8 / (*t.down_mbps * 1e6)
+                                        : tr.transferEnd(down_start, p.down_bytes * 8);
   pl.down_free = down_end;
   f.done = down_end + half_rtt;
   return f;
@@ -50,9 +54,9 @@ double percentile(std::vector<double> v, double q) {
   return i + 1 < v.size() ? v[i] + (pos - i) * (v[i + 1] - v[i]) : v[i];
 }
 
-// Chooses the plan for the frame arriving at `arrival`; may read `est` (the
-// policy's bandwidth estimate) and report what it used.
-using Chooser = std::function<int(double arrival, double& estimate_used)>;
+// Chooses the plan for the frame arriving at `arrival` (the pipeline as it
+// stands); reports the bandwidth figure it used.
+using Chooser = std::function<int(double arrival, const Pipeline& pl, double& estimate_used)>;
 // Called after each frame with the measured upload (bytes, seconds).
 using Observer = std::function<void(const PlanInfo&, const FrameTiming&, double arrival)>;
 
@@ -63,15 +67,27 @@ PolicyResult replay(const std::string& name, const PlanTable& t, const Trace& tr
   Pipeline pl;
   double next_arrival = 0, last_done = 0;
   int prev_plan = -1;
+  // Delivery times of the frames in flight (earliest on top).
+  std::priority_queue<double, std::vector<double>, std::greater<>> in_flight;
+  const bool bounded = cfg.fps && cfg.max_in_flight > 0;
   for (int i = 0; i < frames; ++i) {
     const double arrival = cfg.fps ? i / *cfg.fps : next_arrival;
+    if (bounded) {
+      while (!in_flight.empty() && in_flight.top() <= arrival) in_flight.pop();
+      if (static_cast<int>(in_flight.size()) >= cfg.max_in_flight) {
+        r.frames.push_back({arrival, tr.mbpsAt(arrival), 0, 0, -1, true});
+        ++r.dropped;
+        continue;
+      }
+    }
     double est = 0;
-    const int plan = choose(arrival, est);
+    const int plan = choose(arrival, pl, est);
     if (prev_plan >= 0 && plan != prev_plan) ++r.switches;
     prev_plan = plan;
     const PlanInfo& p = t.plan(plan);
-    const FrameTiming f = runFrame(t, p, tr, cfg.load, arrival, pl);
+    const FrameTiming f = runFrame(t, p, tr, cfg.down_trace, cfg.load, arrival, pl);
     if (observe) observe(p, f, arrival);
+    if (bounded) in_flight.push(f.done);
     r.bytes_sent += p.uses_cloud ? p.up_bytes : 0;
     r.frames.push_back({arrival, tr.mbpsAt(arrival), est, (f.done - arrival) * 1000.0, plan});
     next_arrival = f.done;
@@ -79,11 +95,13 @@ PolicyResult replay(const std::string& name, const PlanTable& t, const Trace& tr
   }
   std::vector<double> lat;
   double sum = 0;
-  for (const auto& f : r.frames) { lat.push_back(f.latency_ms); sum += f.latency_ms; }
+  for (const auto& f : r.frames)
+    if (!f.dropped) { lat.push_back(f.latency_ms); sum += f.latency_ms; }
   r.mean_ms = lat.empty() ? 0 : sum / lat.size();
   r.p50_ms = percentile(lat, 0.5);
   r.p95_ms = percentile(lat, 0.95);
-  r.throughput_fps = last_done > 0 ? frames / last_done : 0;
+  r.p99_ms = percentile(lat, 0.99);
+  r.throughput_fps = last_done > 0 ? lat.size() / last_done : 0;
   return r;
 }
 
@@ -118,6 +136,8 @@ void validateSimConfig(const SimConfig& cfg) {
   if (cfg.switcher.patience < 1 || cfg.switcher.patience > 1000000)
     e.add(optionRef("patience") + " must be from 1 to 1000000");
   if (!(cfg.probe_bytes > 0 && std::isfinite(cfg.probe_bytes))) e.add("probe_bytes must be positive");
+  if (cfg.max_in_flight < 0 || cfg.max_in_flight > 1000000)
+    e.add(optionRef("max_in_flight") + " must be from 0 (never drop) to 1000000");
   e.throwIfAny("bad simulation options");
 }
 
@@ -139,12 +159,13 @@ std::vector<PolicyResult> simulate(const PlanTable& t, const Trace& tr, const Si
   }
   const double plans = static_cast<double>(std::count_if(t.plans.begin(), t.plans.end(),
                                                          [&](const runtime::PlanInfo& p) { return p.precision == cfg.precision; }));
-  if (static_cast<double>(frames) * (plans + 6) > kMaxFrameWork)
+  // best-static replays every plan once, the oracle tries every plan per frame.
+  if (static_cast<double>(frames) * (2 * plans + 6) > kMaxFrameWork)
     throw InputError("replaying " + std::to_string(frames) + " frames for each of " + std::to_string(static_cast<long long>(plans)) +
                      " plans is more than " + std::to_string(static_cast<long long>(kMaxFrameWork)) +
                      " frame replays; give fewer " + optionRef("frames"));
 
-  auto fixed = [&](int plan) { return [plan](double, double&) { return plan; }; };
+  auto fixed = [&](int plan) { return [plan](double, const Pipeline&, double&) { return plan; }; };
   auto selectPlan = [&](const std::vector<runtime::Table>& tables, double mbps) {
     runtime::Query q;
     q.mbps = mbps;
@@ -161,7 +182,7 @@ std::vector<PolicyResult> simulate(const PlanTable& t, const Trace& tr, const Si
     runtime::BandwidthEstimator est(cfg.estimator);
     runtime::PlanSwitcher sw(cfg.switcher);
     est.addSample(cfg.probe_bytes, tr.transferEnd(0, cfg.probe_bytes * 8));  // the first probe
-    auto choose = [&](double, double& used) {
+    auto choose = [&](double, const Pipeline&, double& used) {
       used = *est.mbps();
       const auto sel = selectPlan(tables, used);
       const int cur = sw.current().value_or(sel.plan);
@@ -193,13 +214,95 @@ std::vector<PolicyResult> simulate(const PlanTable& t, const Trace& tr, const Si
   if (best) out.push_back(std::move(*best));
   if (!t.chain_only.empty()) out.push_back(adaptive("chain-only", t.chain_only));
   out.push_back(adaptive("adaptive", t.tables));
+  // The oracle knows the trace: each frame goes to the plan that would
+  // deliver it first, given the real transfer times and the queues.
+  std::vector<int> ids;
+  for (const auto& p : t.plans)
+    if (p.precision == cfg.precision) ids.push_back(p.id);
   out.push_back(replay("oracle", t, tr, cfg, frames,
-                       [&](double arrival, double& used) {
-                         // At zero bandwidth the lowest band's plan is right.
-                         used = std::max(tr.mbpsAt(arrival), 1e-9);
-                         return selectPlan(t.tables, used).plan;
+                       [&](double arrival, const Pipeline& pl, double& used) {
+                         used = tr.mbpsAt(arrival);
+                         int best_id = ids.front();
+                         double best_done = std::numeric_limits<double>::infinity();
+                         for (int id : ids) {
+                           Pipeline trial = pl;
+                           const double done = runFrame(t, t.plan(id), tr, cfg.down_trace, cfg.load, arrival, trial).done;
+                           if (done < best_done) { best_done = done; best_id = id; }
+                         }
+                         return best_id;
                        },
                        nullptr));
+  return out;
+}
+
+namespace {
+
+double metricOf(const PolicyResult& r, const std::string& m) {
+  if (m == "mean_ms") return r.mean_ms;
+  if (m == "p50_ms") return r.p50_ms;
+  if (m == "p95_ms") return r.p95_ms;
+  if (m == "p99_ms") return r.p99_ms;
+  if (m == "throughput_fps") return r.throughput_fps;
+  if (m == "bytes_sent") return r.bytes_sent;
+  if (m == "switches") return r.switches;
+  if (m == "dropped") return r.dropped;
+  if (m == "drop_rate") return r.dropRate();
+  throw InputError("unknown metric '" + m +
+                   "' (allowed: mean_ms p50_ms p95_ms p99_ms throughput_fps bytes_sent switches dropped drop_rate)");
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// "policy.metric" -> its value in the results.
+double lookup(const std::vector<PolicyResult>& rs, const std::string& ref, const std::string& gate) {
+  const auto dot = ref.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == ref.size())
+    throw InputError("gate '" + gate + "': '" + ref + "' is not POLICY.METRIC or a number");
+  const std::string policy = ref.substr(0, dot);
+  for (const auto& r : rs)
+    if (r.name == policy) return metricOf(r, ref.substr(dot + 1));
+  std::string names;
+  for (const auto& r : rs) names += (names.empty() ? "" : ", ") + r.name;
+  throw InputError("gate '" + gate + "': no policy '" + policy + "' in this simulation (policies: " + names + ")");
+}
+
+bool parseFull(const std::string& s, double& v) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  v = std::strtod(s.c_str(), &end);
+  return *end == '\0' && std::isfinite(v);
+}
+
+}  // namespace
+
+std::vector<GateOutcome> evaluateGates(const std::vector<PolicyResult>& rs, const std::vector<std::string>& gates) {
+  std::vector<GateOutcome> out;
+  for (const auto& g : gates) {
+    const auto at = g.find_first_of("<>");
+    if (at == std::string::npos)
+      throw InputError("gate '" + g + "': expected POLICY.METRIC OP VALUE with OP one of > >= < <= (e.g. adaptive.mean_ms>best-static.mean_ms)");
+    const bool eq = at + 1 < g.size() && g[at + 1] == '=';
+    const char op = g[at];
+    const std::string lhs = trim(g.substr(0, at)), rhs = trim(g.substr(at + (eq ? 2 : 1)));
+    GateOutcome o;
+    o.gate = g;
+    o.lhs = lookup(rs, lhs, g);
+    double factor = 1;
+    std::string ref = rhs;
+    if (const auto star = rhs.find('*'); star != std::string::npos) {
+      if (!parseFull(trim(rhs.substr(0, star)), factor))
+        throw InputError("gate '" + g + "': '" + rhs.substr(0, star) + "' before '*' is not a number");
+      ref = trim(rhs.substr(star + 1));
+    }
+    double number = 0;
+    if (ref == rhs && parseFull(rhs, number)) o.rhs = number;
+    else o.rhs = factor * lookup(rs, ref, g);
+    o.failed = op == '>' ? (eq ? o.lhs >= o.rhs : o.lhs > o.rhs) : (eq ? o.lhs <= o.rhs : o.lhs < o.rhs);
+    out.push_back(o);
+  }
   return out;
 }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -134,7 +136,53 @@ double Trace::transferEnd(double t0, double bits) const {
   return cycles * duration_ + std::min(t, seg_end);
 }
 
-Trace parseTrace(const std::string& text, TraceFormat format, const std::string& label) {
+namespace {
+
+// Seconds per unit of a time column; datetime formats return 0 (parsed apart).
+double timeUnitScale(const std::string& unit) {
+  if (unit == "s") return 1;
+  if (unit == "ms") return 1e-3;
+  if (unit == "us") return 1e-6;
+  if (unit.rfind("datetime:", 0) == 0 && unit.size() > 9) return 0;
+  throw InputError(optionRef("time_unit") + " '" + unit + "': expected s, ms, us or datetime:FORMAT (e.g. datetime:%Y-%m-%d %H:%M:%S)");
+}
+double rateUnitScale(const std::string& unit) {
+  const std::string u = lower(unit);
+  if (u == "bps") return 1e-6;
+  if (u == "kbps") return 1e-3;
+  if (u == "mbps") return 1;
+  if (u == "gbps") return 1e3;
+  throw InputError(optionRef("rate_unit") + " '" + unit + "': expected bps, kbps, mbps or gbps");
+}
+// A date and time as seconds since the epoch (UTC), with strptime's FORMAT;
+// a fraction of a second after the parsed part (".250") is kept.
+bool parseDateTime(const std::string& s, const std::string& format, double& out) {
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), format.c_str(), &tm);
+  if (!end) return false;
+  double frac = 0;
+  if (*end == '.' || *end == ',') {
+    std::string digits = std::string("0.") + (end + 1);
+    char* stop = nullptr;
+    frac = std::strtod(digits.c_str(), &stop);
+    if (*stop != '\0') return false;
+    end += std::strlen(end);
+  }
+  if (*end != '\0') return false;
+  out = static_cast<double>(timegm(&tm)) + frac;
+  return std::isfinite(out);
+}
+
+}  // namespace
+
+Trace parseTrace(const std::string& text, TraceFormat format, const std::string& label, const CsvColumns& columns) {
+  if (columns.any() && format != TraceFormat::csv)
+    throw InputError(optionRef("trace_columns") + " apply to csv traces only (the trace format is not csv)");
+  const std::string datetime =
+      columns.time_unit.rfind("datetime:", 0) == 0 ? columns.time_unit.substr(9) : std::string();
+  const double user_time_scale = columns.time_unit.empty() ? -1 : timeUnitScale(columns.time_unit);
+  const double user_rate_scale = columns.rate_unit.empty() ? -1 : rateUnitScale(columns.rate_unit);
+  double first_time = NAN;  // datetime columns count from the first sample
   std::istringstream in(text);
   std::string line;
   int row = 0;
@@ -158,17 +206,32 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
       header = false;
       for (int c = 0; c < static_cast<int>(f.size()); ++c) {
         const std::string n = lower(f[c]);
-        if (time_col < 0 && (n == "t" || n.find("time") != std::string::npos || n == "t_ms" || n == "t_s")) {
+        if (!columns.time_col.empty() || !columns.rate_col.empty()) {  // named by the user
+          if (time_col < 0 && n == lower(columns.time_col)) time_col = c;
+          if (bw_col < 0 && n == lower(columns.rate_col)) bw_col = c;
+          if (!columns.time_col.empty() && !columns.rate_col.empty()) continue;
+        }
+        if (time_col < 0 && columns.time_col.empty() &&
+            (n == "t" || n.find("time") != std::string::npos || n == "t_ms" || n == "t_s")) {
           time_col = c;
           time_scale = n.ends_with("_ms") || n.ends_with("(ms)") ? 1e-3 : 1;
-        } else if (bw_col < 0 && (n.find("mbps") != std::string::npos || n.find("kbps") != std::string::npos ||
-                                  n.find("bandwidth") != std::string::npos || n.find("throughput") != std::string::npos)) {
+        } else if (bw_col < 0 && columns.rate_col.empty() &&
+                   (n.find("mbps") != std::string::npos || n.find("kbps") != std::string::npos ||
+                    n.find("bandwidth") != std::string::npos || n.find("throughput") != std::string::npos)) {
           bw_col = c;
           bw_scale = n.find("kbps") != std::string::npos ? 1e-3 : 1;
         }
       }
+      if (user_time_scale >= 0) time_scale = user_time_scale;
+      if (user_rate_scale >= 0) bw_scale = user_rate_scale;
       if (time_col < 0 || bw_col < 0) {
-        errors.add(where + ": the CSV header must name a time column (time, t, timestamp) and a bandwidth column (mbps, bandwidth, throughput); got '" + line + "'");
+        if (!columns.time_col.empty() && time_col < 0)
+          errors.add(where + ": no column '" + columns.time_col + "' in the header '" + line + "'");
+        if (!columns.rate_col.empty() && bw_col < 0)
+          errors.add(where + ": no column '" + columns.rate_col + "' in the header '" + line + "'");
+        if ((time_col < 0 && columns.time_col.empty()) || (bw_col < 0 && columns.rate_col.empty()))
+          errors.add(where + ": the CSV header must name a time column (time, t, timestamp) and a bandwidth column (mbps, bandwidth, throughput), or give them with " +
+                     optionRef("trace_columns") + "; got '" + line + "'");
         break;
       }
       continue;
@@ -187,9 +250,20 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
       errors.add(where + ": expected " + (format == TraceFormat::pensieve ? std::string("'seconds Mbit/s'") : "the header's columns") + ", got '" + line + "'");
       continue;
     }
-    if (!parseNumber(f[tc], t)) { errors.add(where + ": time '" + f[tc] + "' is not a number"); continue; }
+    if (!datetime.empty()) {
+      if (!parseDateTime(f[tc], datetime, t)) {
+        errors.add(where + ": time '" + f[tc] + "' does not match the format '" + datetime + "'");
+        continue;
+      }
+      if (std::isnan(first_time)) first_time = t;
+      t -= first_time;
+    } else if (!parseNumber(f[tc], t)) {
+      errors.add(where + ": time '" + f[tc] + "' is not a number (a date and time? give " + optionRef("time_unit") +
+                 " datetime:FORMAT)");
+      continue;
+    }
     if (!parseNumber(f[bc], v)) { errors.add(where + ": bandwidth '" + f[bc] + "' is not a number"); continue; }
-    t *= time_scale;
+    if (datetime.empty()) t *= time_scale;
     v *= bw_scale;
     if (v < 0) { errors.add(where + ": negative bandwidth " + f[bc]); continue; }
     if (v > kMaxTraceMbps) { errors.add(where + ": bandwidth " + f[bc] + " is above the cap of 1e9 Mbit/s"); continue; }
@@ -224,11 +298,11 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
   return fromSamples(std::move(pts), format == TraceFormat::pensieve, label);
 }
 
-Trace readTrace(const std::string& path, TraceFormat format) {
+Trace readTrace(const std::string& path, TraceFormat format, const CsvColumns& columns) {
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > kMaxTraceBytes) throw InputError(path + ": larger than the cap of 256 MiB for a trace");
-  return parseTrace(readWholeFile(path, "the trace"), format, path);
+  return parseTrace(readWholeFile(path, "the trace"), format, path, columns);
 }
 
 }  // namespace onnxcut

@@ -6,7 +6,8 @@
 //             into rates over 100 ms bins
 //   csv       a header naming a time column (time, t, timestamp; "_ms" for
 //             ms) and a bandwidth column (mbps, bandwidth, throughput;
-//             "kbps" scales); a value holds from its timestamp to the next
+//             "kbps" scales), or the columns and units named by CsvColumns;
+//             a value holds from its timestamp to the next
 #pragma once
 #include <string>
 #include <vector>
@@ -37,9 +38,22 @@ class Trace {
   std::string label_;
 };
 
+// How to read a CSV trace whose header the defaults do not recognise
+// (docs/simulate.md): the columns by name (case-insensitive) and their
+// units. Empty: detected from the header as before.
+struct CsvColumns {
+  std::string time_col, rate_col;
+  // "s", "ms", "us", or "datetime:FORMAT" (strptime, e.g.
+  // "datetime:%Y.%m.%d_%H.%M.%S"; seconds from the first sample).
+  std::string time_unit;
+  std::string rate_unit;  // "bps", "kbps", "mbps", "gbps"
+  bool any() const { return !time_col.empty() || !rate_col.empty() || !time_unit.empty() || !rate_unit.empty(); }
+};
+
 // Throws InputError naming the file and line of a malformed entry, or a
 // trace with no bandwidth at all.
-Trace readTrace(const std::string& path, TraceFormat format);
-Trace parseTrace(const std::string& text, TraceFormat format, const std::string& label);
+Trace readTrace(const std::string& path, TraceFormat format, const CsvColumns& columns = {});
+Trace parseTrace(const std::string& text, TraceFormat format, const std::string& label,
+                 const CsvColumns& columns = {});
 
 }  // namespace onnxcut

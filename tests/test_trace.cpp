@@ -53,6 +53,51 @@ void expectTraceError(const std::string& text, TraceFormat f, const std::string&
   }
 }
 
+// Irish 5G / 5Gophers-style logs: a date-time column and kbit/s columns the
+// defaults do not recognise, read with named columns and units.
+TEST(Trace, CsvNamedColumnsAndUnits) {
+  const std::string text =
+      "Timestamp,Longitude,Latitude,Speed,Operatorname,CellID,NetworkMode,RSRP,DL_bitrate,UL_bitrate\n"
+      "2019.12.14_11.26.39,-8.39,51.88,0,A,2,5G,-90,8000,1000\n"
+      "2019.12.14_11.26.40,-8.39,51.88,0,A,2,5G,-90,16000,2000\n"
+      "2019.12.14_11.26.42,-8.39,51.88,0,A,2,5G,-90,4000,500\n";
+  EXPECT_THROW(parseTrace(text, TraceFormat::csv, "irish"), InputError);  // defaults: no bandwidth column
+  CsvColumns up{"Timestamp", "UL_bitrate", "datetime:%Y.%m.%d_%H.%M.%S", "kbps"};
+  const Trace u = parseTrace(text, TraceFormat::csv, "irish", up);
+  EXPECT_DOUBLE_EQ(u.mbpsAt(0.5), 1.0);
+  EXPECT_DOUBLE_EQ(u.mbpsAt(1.5), 2.0);  // held from 11.26.40 to 11.26.42
+  CsvColumns down = up;
+  down.rate_col = "dl_bitrate";  // names are case-insensitive
+  const Trace d = parseTrace(text, TraceFormat::csv, "irish", down);
+  EXPECT_DOUBLE_EQ(d.mbpsAt(0.5), 8.0);
+  EXPECT_DOUBLE_EQ(d.mbpsAt(1.5), 16.0);
+  // Fractions of a second after the format, and plain numbers with units.
+  const Trace f = parseTrace("when,rate\n2020-01-01 00:00:00.5,2000000\n2020-01-01 00:00:01.5,4000000\n2020-01-01 00:00:02.5,1\n",
+                             TraceFormat::csv, "frac", {"when", "rate", "datetime:%Y-%m-%d %H:%M:%S", "bps"});
+  EXPECT_DOUBLE_EQ(f.mbpsAt(0.5), 2.0);
+  EXPECT_DOUBLE_EQ(f.mbpsAt(1.2), 4.0);
+  const Trace ms = parseTrace("elapsed,bw\n0,0.5\n250,1.5\n500,1\n", TraceFormat::csv, "ms", {"elapsed", "bw", "ms", "gbps"});
+  EXPECT_DOUBLE_EQ(ms.mbpsAt(0.1), 500.0);
+  EXPECT_DOUBLE_EQ(ms.mbpsAt(0.3), 1500.0);
+}
+
+TEST(Trace, CsvColumnErrorsAreNamed) {
+  const auto message = [](const std::string& text, TraceFormat f, const CsvColumns& c) {
+    try {
+      parseTrace(text, f, "x.csv", c);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message("a,b\n0,1\n", TraceFormat::csv, {"time", "b", "", ""}).find("no column 'time'"), std::string::npos);
+  EXPECT_NE(message("a,b\n0,1\n", TraceFormat::csv, {"a", "b", "hours", ""}).find("time_unit 'hours'"), std::string::npos);
+  EXPECT_NE(message("a,b\n0,1\n", TraceFormat::csv, {"a", "b", "", "furlongs"}).find("rate_unit 'furlongs'"), std::string::npos);
+  EXPECT_NE(message("a,b\nnoon,1\n1,1\n", TraceFormat::csv, {"a", "b", "datetime:%H:%M", ""}).find("does not match the format"),
+            std::string::npos);
+  EXPECT_NE(message("0 1\n1 1\n", TraceFormat::pensieve, {"a", "", "", ""}).find("csv traces only"), std::string::npos);
+}
+
 TEST(Trace, BadLinesAreNamed) {
   expectTraceError("0 1\n1 x\n", TraceFormat::pensieve, "line 2: bandwidth 'x' is not a number");
   expectTraceError("0 1\n1 2 3\n", TraceFormat::pensieve, "line 2: expected 'seconds Mbit/s'");
