@@ -1,5 +1,7 @@
 #include "errors.h"
 
+#include <algorithm>
+
 namespace onnxcut {
 namespace {
 
@@ -32,7 +34,10 @@ void ErrorList::throwIfAny(const std::string& context) const {
   if (messages_.empty()) return;
   if (messages_.size() == 1) throw InputError(context + ": " + messages_.front());
   std::string all = context + ": " + std::to_string(messages_.size()) + " problems:";
-  for (const auto& m : messages_) all += "\n  - " + m;
+  const size_t shown = std::min(messages_.size(), kShownProblems);
+  for (size_t i = 0; i < shown; ++i) all += "\n  - " + messages_[i];
+  if (shown < messages_.size())
+    all += "\n  ... and " + std::to_string(messages_.size() - shown) + " more (the first " + std::to_string(shown) + " are shown)";
   throw InputError(all);
 }
 

@@ -40,7 +40,10 @@ class ErrorList {
  public:
   void add(std::string message) { messages_.push_back(std::move(message)); }
   bool empty() const { return messages_.empty(); }
-  // Throws InputError("<context>:\n  - a\n  - b") when anything was added.
+  // Throws InputError("<context>: N problems:\n  - a\n  - b") when anything
+  // was added; past kShownProblems the rest are counted, not listed (a costs
+  // CSV for another model is one short message, not hundreds of lines).
+  static constexpr size_t kShownProblems = 8;
   void throwIfAny(const std::string& context) const;
 
  private:

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 
 #include "errors.h"
@@ -71,6 +73,22 @@ TEST(Errors, ErrorListJoinsEveryProblem) {
     FAIL() << "expected InputError";
   } catch (const InputError& x) {
     EXPECT_STREQ(x.what(), "ctx: 2 problems:\n  - one\n  - two");
+  }
+}
+
+TEST(Errors, ErrorListShowsTheFirstFewAndCountsTheRest) {
+  ErrorList e;
+  for (int i = 0; i < 164; ++i) e.add("row " + std::to_string(i));
+  try {
+    e.throwIfAny("costs.csv");
+    FAIL() << "expected InputError";
+  } catch (const InputError& x) {
+    const std::string m = x.what();
+    EXPECT_EQ(m.rfind("costs.csv: 164 problems:", 0), 0u);
+    EXPECT_NE(m.find("row 7\n"), std::string::npos);
+    EXPECT_EQ(m.find("row 8"), std::string::npos);
+    EXPECT_NE(m.find("... and 156 more (the first 8 are shown)"), std::string::npos);
+    EXPECT_EQ(std::count(m.begin(), m.end(), '\n'), 9);
   }
 }
 
