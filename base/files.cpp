@@ -1,5 +1,7 @@
 #include "files.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +22,14 @@ std::string trim(const std::string& s) {
   if (a == std::string::npos) return "";
   const auto b = s.find_last_not_of(" \t");
   return s.substr(a, b - a + 1);
+}
+
+bool parseFiniteNumber(const std::string& s, double& out) {
+  const std::string t = trim(s);
+  if (t.empty()) return false;
+  char* end = nullptr;
+  out = std::strtod(t.c_str(), &end);
+  return *end == '\0' && std::isfinite(out);
 }
 
 }  // namespace onnxcut

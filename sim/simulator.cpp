@@ -8,6 +8,7 @@
 #include <queue>
 
 #include "errors.h"
+#include "files.h"
 
 namespace onnxcut {
 namespace {
@@ -251,11 +252,6 @@ double metricOf(const PolicyResult& r, const std::string& m) {
                    "' (allowed: mean_ms p50_ms p95_ms p99_ms throughput_fps bytes_sent switches dropped drop_rate)");
 }
 
-std::string trim(const std::string& s) {
-  const auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
-  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-}
-
 // "policy.metric" -> its value in the results.
 double lookup(const std::vector<PolicyResult>& rs, const std::string& ref, const std::string& gate) {
   const auto dot = ref.find('.');
@@ -267,13 +263,6 @@ double lookup(const std::vector<PolicyResult>& rs, const std::string& ref, const
   std::string names;
   for (const auto& r : rs) names += (names.empty() ? "" : ", ") + r.name;
   throw InputError("gate '" + gate + "': no policy '" + policy + "' in this simulation (policies: " + names + ")");
-}
-
-bool parseFull(const std::string& s, double& v) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  v = std::strtod(s.c_str(), &end);
-  return *end == '\0' && std::isfinite(v);
 }
 
 }  // namespace
@@ -293,12 +282,12 @@ std::vector<GateOutcome> evaluateGates(const std::vector<PolicyResult>& rs, cons
     double factor = 1;
     std::string ref = rhs;
     if (const auto star = rhs.find('*'); star != std::string::npos) {
-      if (!parseFull(trim(rhs.substr(0, star)), factor))
+      if (!parseFiniteNumber(trim(rhs.substr(0, star)), factor))
         throw InputError("gate '" + g + "': '" + rhs.substr(0, star) + "' before '*' is not a number");
       ref = trim(rhs.substr(star + 1));
     }
     double number = 0;
-    if (ref == rhs && parseFull(rhs, number)) o.rhs = number;
+    if (ref == rhs && parseFiniteNumber(rhs, number)) o.rhs = number;
     else o.rhs = factor * lookup(rs, ref, g);
     o.failed = op == '>' ? (eq ? o.lhs >= o.rhs : o.lhs > o.rhs) : (eq ? o.lhs <= o.rhs : o.lhs < o.rhs);
     out.push_back(o);

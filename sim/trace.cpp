@@ -24,14 +24,6 @@ constexpr size_t kMaxTraceLines = 20000000;
 constexpr double kMaxTraceSpanS = 1e6;  // ~11.6 days
 constexpr double kMaxTraceMbps = 1e9;
 
-bool parseNumber(const std::string& s, double& out) {
-  const std::string t = trim(s);
-  if (t.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(t.c_str(), &end);
-  return *end == '\0' && std::isfinite(out);
-}
-
 std::vector<std::string> splitFields(const std::string& line, bool csv) {
   std::vector<std::string> f;
   if (csv) {
@@ -238,7 +230,7 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
     }
     double t = 0, v = 0;
     if (format == TraceFormat::mahimahi) {
-      if (f.size() != 1 || !parseNumber(f[0], t) || t < 0) { errors.add(where + ": expected one timestamp in ms, got '" + line + "'"); continue; }
+      if (f.size() != 1 || !parseFiniteNumber(f[0], t) || t < 0) { errors.add(where + ": expected one timestamp in ms, got '" + line + "'"); continue; }
       if (t < last_t) { errors.add(where + ": timestamp goes back in time"); continue; }
       if (t / 1000.0 > kMaxTraceSpanS) { errors.add(where + ": timestamp " + f[0] + " ms is past the cap of 1e6 s"); break; }
       last_t = t;
@@ -257,12 +249,12 @@ Trace parseTrace(const std::string& text, TraceFormat format, const std::string&
       }
       if (std::isnan(first_time)) first_time = t;
       t -= first_time;
-    } else if (!parseNumber(f[tc], t)) {
+    } else if (!parseFiniteNumber(f[tc], t)) {
       errors.add(where + ": time '" + f[tc] + "' is not a number (a date and time? give " + optionRef("time_unit") +
                  " datetime:FORMAT)");
       continue;
     }
-    if (!parseNumber(f[bc], v)) { errors.add(where + ": bandwidth '" + f[bc] + "' is not a number"); continue; }
+    if (!parseFiniteNumber(f[bc], v)) { errors.add(where + ": bandwidth '" + f[bc] + "' is not a number"); continue; }
     if (datetime.empty()) t *= time_scale;
     v *= bw_scale;
     if (v < 0) { errors.add(where + ": negative bandwidth " + f[bc]); continue; }
