@@ -14,6 +14,7 @@
 #include <set>
 
 #include "errors.h"
+#include "sha256.h"
 
 namespace onnxcut {
 namespace fs = std::filesystem;
@@ -27,6 +28,7 @@ class FdBuf : public std::streambuf {
  public:
   explicit FdBuf(int fd) : fd_(fd) { setp(buf_, buf_ + sizeof buf_); }
   int error() const { return err_; }
+  FileDigest digest() { return {sha_.hex(), bytes_}; }
 
  protected:
   int_type overflow(int_type c) override {
@@ -54,6 +56,8 @@ class FdBuf : public std::streambuf {
 
  private:
   bool writeAll(const char* p, size_t n) {
+    sha_.update(p, n);
+    bytes_ += n;
     while (n > 0 && err_ == 0) {
       const ssize_t w = ::write(fd_, p, n);
       if (w < 0) {
@@ -67,12 +71,15 @@ class FdBuf : public std::streambuf {
   }
   int fd_;
   int err_ = 0;
+  Sha256 sha_;
+  uint64_t bytes_ = 0;
   char buf_[1 << 16];
 };
 
 // Fills the file behind `fd` and closes it; throws InputError on any error.
-void fillAndClose(int fd, const std::function<void(std::ostream&)>& fill, const std::string& what) {
+FileDigest fillAndClose(int fd, const std::function<void(std::ostream&)>& fill, const std::string& what) {
   int err = 0;
+  FileDigest digest;
   {
     FdBuf buf(fd);
     std::ostream out(&buf);
@@ -84,11 +91,13 @@ void fillAndClose(int fd, const std::function<void(std::ostream&)>& fill, const 
     }
     out.flush();
     err = buf.error() ? buf.error() : (out ? 0 : EIO);
+    digest = buf.digest();
   }
   if (close(fd) != 0 && err == 0) err = errno;
   if (err != 0)
     throw InputError(what + ": cannot write: " + errnoText(err) +
                      (err == ENOSPC || err == EFBIG ? " (disk full or file size limit)" : ""));
+  return digest;
 }
 
 mode_t defaultFileMode() {
@@ -200,13 +209,20 @@ std::vector<std::string> foreignEntries(const std::string& dir) {
                       j["format"].get<std::string>() == "onnxcut.plan-table";
     if (!ours) {
       foreign.push_back("plan-table.json (not an onnxcut plan table)");
-    } else if (j.contains("plans") && j["plans"].is_array()) {
-      for (const auto& p : j["plans"]) {
-        if (!p.is_object()) continue;
-        for (const char* side : {"head", "tail"})
-          if (p.contains(side) && p[side].is_string() && isContainedRelative(p[side].get<std::string>()))
-            files.insert(fs::path(p[side].get<std::string>()).lexically_normal().string());
-      }
+    } else {
+      auto mine = [&](const nlohmann::json& v) {
+        if (v.is_string() && isContainedRelative(v.get<std::string>()))
+          files.insert(fs::path(v.get<std::string>()).lexically_normal().string());
+      };
+      if (j.contains("plans") && j["plans"].is_array())
+        for (const auto& p : j["plans"]) {
+          if (!p.is_object()) continue;
+          for (const char* side : {"head", "tail", "head_data", "tail_data"})
+            if (p.contains(side)) mine(p[side]);
+        }
+      if (j.contains("files") && j["files"].is_array())  // version 2: every file written
+        for (const auto& f : j["files"])
+          if (f.is_object() && f.contains("path")) mine(f["path"]);
     }
   } else {
     files.clear();  // without a table, nothing in DIR is known to be ours
@@ -264,11 +280,11 @@ ArtifactWriter::~ArtifactWriter() {
   fs::remove_all(tmp_, ec);
 }
 
-void ArtifactWriter::write(const std::string& rel, const std::string& contents) {
-  write(rel, [&](std::ostream& out) { out.write(contents.data(), static_cast<std::streamsize>(contents.size())); });
+FileDigest ArtifactWriter::write(const std::string& rel, const std::string& contents) {
+  return write(rel, [&](std::ostream& out) { out.write(contents.data(), static_cast<std::streamsize>(contents.size())); });
 }
 
-void ArtifactWriter::write(const std::string& rel, const std::function<void(std::ostream&)>& fill) {
+FileDigest ArtifactWriter::write(const std::string& rel, const std::function<void(std::ostream&)>& fill) {
   if (!isContainedRelative(rel)) throw std::logic_error("artifact path leaves its folder: " + rel);
   const fs::path file = fs::path(tmp_) / rel;
   std::error_code ec;
@@ -276,7 +292,7 @@ void ArtifactWriter::write(const std::string& rel, const std::function<void(std:
   if (ec) throw InputError(dir_ + ": cannot create the folder for " + rel + ": " + ec.message());
   const int fd = open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
   if (fd < 0) throw InputError(dir_ + ": cannot create " + rel + ": " + errnoText(errno));
-  fillAndClose(fd, fill, dir_ + "/" + rel);
+  return fillAndClose(fd, fill, dir_ + "/" + rel);
 }
 
 void ArtifactWriter::commit() {

@@ -18,12 +18,19 @@
 // Temporaries are named .<DIR>.onnxcut-<pid>-XXXXXX; those of processes that
 // no longer run are removed when the next writer starts.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
 
 namespace onnxcut {
+
+// What was written: SHA-256 (hex) and size of the bytes, as they went out.
+struct FileDigest {
+  std::string sha256;
+  uint64_t bytes = 0;
+};
 
 // Writes one file atomically. Throws InputError naming the problem.
 void writeFileAtomically(const std::string& path, const std::string& contents);
@@ -45,9 +52,9 @@ class ArtifactWriter {
   ArtifactWriter& operator=(const ArtifactWriter&) = delete;
 
   // Writes DIR/rel (a relative path inside DIR; parent folders created).
-  void write(const std::string& rel, const std::string& contents);
+  FileDigest write(const std::string& rel, const std::string& contents);
   // Streams DIR/rel from `fill` (no in-memory copy of large files).
-  void write(const std::string& rel, const std::function<void(std::ostream&)>& fill);
+  FileDigest write(const std::string& rel, const std::function<void(std::ostream&)>& fill);
   void commit();
 
  private:

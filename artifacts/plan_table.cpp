@@ -5,6 +5,9 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "split.h"
+#include "version.h"
+
 namespace onnxcut {
 namespace {
 
@@ -43,13 +46,47 @@ void requireFinite(const json& j, const std::string& where) {
     for (size_t i = 0; i < j.size(); ++i) requireFinite(j[i], where + "[" + std::to_string(i) + "]");
 }
 
+// A split file's input or output (docs/plan-table.md, "Deployment
+// manifest"): the shape is the carried tensor's (a scale or zero point: []).
+json portEntry(const ModelView& mv, const PortTensor& p, bool with_bytes) {
+  const TensorInfo& of = mv.tensors()[p.tensor];
+  json j = {{"name", p.name}, {"tensor", of.name}, {"encoding", p.encoding}, {"dtype", dtypeName(p.elem_type)}};
+  if (p.scalar) {
+    j["shape"] = json::array();
+  } else {
+    const json e = tensorEntry(mv, of);
+    j["shape"] = e["shape"];
+    if (e.contains("dim_params")) j["dim_params"] = e["dim_params"];
+  }
+  if (with_bytes) {
+    int64_t n = 1;
+    if (!p.scalar && of.shape)
+      for (int64_t d : *of.shape) n *= d;
+    j["bytes"] = p.scalar || of.shape ? json(n * elementSize(p.elem_type)) : json(nullptr);
+  }
+  return j;
+}
+
+json portList(const ModelView& mv, const std::vector<PortTensor>& ports, bool with_bytes = false) {
+  json a = json::array();
+  for (const auto& p : ports) a.push_back(portEntry(mv, p, with_bytes));
+  return a;
+}
+
+json names(const ModelView& mv, const std::vector<int>& tensors) {
+  json a = json::array();
+  for (int t : tensors) a.push_back(mv.tensors()[t].name);
+  return a;
+}
+
 }  // namespace
 
 json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& opt,
                    const TableContext& ctx) {
   json j;
   j["format"] = "onnxcut.plan-table";
-  j["version"] = 1;
+  j["version"] = kPlanTableVersion;
+  j["tool"] = {{"name", "onnxcut"}, {"version", toolVersion()}};
   json model{{"file", std::filesystem::path(ctx.model_path).filename().string()},
              {"sha256", ctx.model_sha256},
              {"nodes", mv.nodes().size()},
@@ -83,6 +120,15 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
       cut.push_back({{"tensor", e["name"]}, {"shape", e["shape"]}, {"dtype", e["dtype"]}});
     }
     plan["cut"] = cut;
+    // The deployment manifest: what each side reads and writes, what goes
+    // on the wire (in the head's output order), who computes which output.
+    const SplitInterface io = splitInterface(mv, {p.id, p.device, p.precision, p.cut, ctx.model_sha256});
+    plan["head_io"] = io.has_head ? json{{"inputs", portList(mv, io.head_inputs)}, {"outputs", portList(mv, io.head_outputs)}}
+                                  : json(nullptr);
+    plan["tail_io"] = io.has_tail ? json{{"inputs", portList(mv, io.tail_inputs)}, {"outputs", portList(mv, io.tail_outputs)}}
+                                  : json(nullptr);
+    plan["wire"] = portList(mv, io.wire(), /*with_bytes=*/true);
+    plan["outputs"] = {{"device", names(mv, io.device_outputs)}, {"cloud", names(mv, io.cloud_outputs)}};
     plan["device_ms"] = p.figures.device_ms;
     plan["cloud_ms"] = p.figures.cloud_ms;
     plan["up_bytes_fp32"] = p.figures.up_bytes_fp32;
@@ -119,6 +165,10 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
                 {"precision", toString(t.precision)},
                 {"bands", bands}};
   };
+  json files = json::array();
+  for (const auto& f : ctx.written) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
+  j["files"] = files;
+  j["options"] = ctx.options;
   j["tables"] = json::array();
   for (const auto& t : set.tables) j["tables"].push_back(tableJson(t));
   json chain = json::array();

@@ -5,6 +5,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -31,7 +32,10 @@ int64_t defaultOpset(const ModelProto& m) {
 
 class SideBuilder {
  public:
-  SideBuilder(const ModelView& mv, const char* part, const SplitRequest& req) : mv_(mv) {
+  // `whole`: the side is the whole model unchanged (an all-device head, an
+  // all-cloud fp32 tail): its graph keeps the model's name, so the two are
+  // the same bytes and a plan directory holds them once.
+  SideBuilder(const ModelView& mv, const char* part, const SplitRequest& req, bool whole) : mv_(mv) {
     const ModelProto& src = mv.model();
     out_ = std::make_unique<ModelProto>();
     // Everything but the graph (never copied whole: it holds the weights).
@@ -45,13 +49,13 @@ class SideBuilder {
     *out_->mutable_metadata_props() = src.metadata_props();
     *out_->mutable_functions() = src.functions();
     auto* g = out_->mutable_graph();
-    g->set_name(src.graph().name() + "_" + part);
+    g->set_name(whole ? src.graph().name() : src.graph().name() + "_" + part);
     g->set_doc_string(src.graph().doc_string());
+    // Names the model the file was cut from, and nothing of the plan: plans
+    // that need the same file share it (the plan table says which use it).
     auto* meta = out_->add_metadata_props();
-    meta->set_key("onnxcut.plan");
-    meta->set_value(std::string("{\"plan\": ") + std::to_string(req.plan_id) + ", \"part\": \"" + part +
-                    "\", \"precision\": \"" + toString(req.precision) + "\", \"model_sha256\": \"" +
-                    req.model_sha256 + "\"}");
+    meta->set_key("onnxcut.split");
+    meta->set_value("{\"model_sha256\": \"" + req.model_sha256 + "\"}");
     for (const auto& i : src.graph().initializer()) initializers_[i.name()] = &i;
     for (int k = 0; k < src.graph().node_size(); ++k)
       for (const auto& o : src.graph().node(k).output()) const_producer_[o] = k;
@@ -238,6 +242,67 @@ void serializeModel(const ModelProto& m, std::ostream& out) {
   m.SerializeToCodedStream(&coded);
 }
 
+namespace {
+
+std::vector<PortTensor> sentPorts(const ModelView& mv, int t, Precision p) {
+  const TensorInfo& ti = mv.tensors()[t];
+  if (!converts(ti, p)) return {PortTensor{ti.name, ti.elem_type, t, "raw", false}};
+  static const char* const kInt8[] = {"int8_q", "int8_scale", "int8_zero_point"};
+  std::vector<PortTensor> out;
+  const auto sent = decodeInputs(ti.name, p);
+  for (size_t i = 0; i < sent.size(); ++i)
+    out.push_back({sent[i].name, sent[i].elem_type, t, p == Precision::fp16 ? "fp16" : kInt8[i], sent[i].scalar});
+  return out;
+}
+
+}  // namespace
+
+SplitInterface splitInterface(const ModelView& mv, const SplitRequest& req) {
+  SplitInterface io;
+  bool any_device = false, any_cloud = false;
+  for (size_t v = 0; v < mv.nodes().size(); ++v) (req.device[v] ? any_device : any_cloud) = true;
+  const bool any_conversion = std::any_of(req.cut.begin(), req.cut.end(), [&](int t) {
+    return converts(mv.tensors()[t], req.precision);
+  });
+  auto raw = [&](int t) { return PortTensor{mv.tensors()[t].name, mv.tensors()[t].elem_type, t, "raw", false}; };
+  io.has_head = any_device || any_conversion;
+  io.has_tail = any_cloud;
+  if (io.has_head) {
+    std::set<int> read(req.cut.begin(), req.cut.end());
+    for (size_t v = 0; v < mv.nodes().size(); ++v)
+      if (req.device[v]) read.insert(mv.nodes()[v].inputs.begin(), mv.nodes()[v].inputs.end());
+    for (int t : mv.graphInputs())
+      if (read.count(t)) io.head_inputs.push_back(raw(t));
+    std::set<int> emitted;
+    for (int t : req.cut) {
+      const TensorInfo& ti = mv.tensors()[t];
+      if (!converts(ti, req.precision)) {
+        if (ti.producer >= 0) { io.head_outputs.push_back(raw(t)); emitted.insert(t); }
+        continue;  // a raw input at full precision is sent as it is
+      }
+      for (auto& p : sentPorts(mv, t, req.precision)) io.head_outputs.push_back(std::move(p));
+    }
+    for (int t : mv.graphOutputs()) {
+      const TensorInfo& ti = mv.tensors()[t];
+      const bool on_device = ti.producer < 0 || req.device[ti.producer];
+      if (on_device && !emitted.count(t)) io.head_outputs.push_back(raw(t));
+    }
+  }
+  if (io.has_tail) {
+    for (int t : req.cut)
+      for (auto& p : sentPorts(mv, t, req.precision)) io.tail_inputs.push_back(std::move(p));
+    for (int t : mv.graphOutputs()) {
+      const TensorInfo& ti = mv.tensors()[t];
+      if (ti.producer >= 0 && !req.device[ti.producer]) io.tail_outputs.push_back(raw(t));
+    }
+  }
+  for (int t : mv.graphOutputs()) {
+    const TensorInfo& ti = mv.tensors()[t];
+    (ti.producer >= 0 && !req.device[ti.producer] ? io.cloud_outputs : io.device_outputs).push_back(t);
+  }
+  return io;
+}
+
 SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
   const int64_t opset = defaultOpset(mv.model());
   if (req.precision != Precision::fp32 && opset < kMinPrecisionOpset)
@@ -245,54 +310,37 @@ SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
                      std::to_string(kMinPrecisionOpset) + " (the model has opset " + std::to_string(opset) + ")");
   std::vector<int> dev, cloud;
   for (int v = 0; v < static_cast<int>(mv.nodes().size()); ++v) (req.device[v] ? dev : cloud).push_back(v);
+  const SplitInterface io = splitInterface(mv, req);
   SplitResult res;
+  // A port's type: a model tensor's own, or its sent form's.
+  auto portType = [&](SideBuilder& b, const PortTensor& p) {
+    const std::string& of = mv.tensors()[p.tensor].name;
+    return p.encoding == "raw" ? b.typeOf(of) : SentTensor{p.name, p.elem_type, p.scalar}.type(b.typeOf(of));
+  };
 
   // ---- head ----
-  const bool any_conversion = std::any_of(req.cut.begin(), req.cut.end(), [&](int t) {
-    return converts(mv.tensors()[t], req.precision);
-  });
-  if (!dev.empty() || any_conversion) {
-    SideBuilder h(mv, "head", req);
-    std::set<int> read;
-    for (int v : dev)
-      for (int t : mv.nodes()[v].inputs) read.insert(t);
-    for (int t : req.cut) read.insert(t);
-    for (int t : mv.graphInputs())
-      if (read.count(t)) h.addInput(mv.tensors()[t].name, h.typeOf(mv.tensors()[t].name));
+  if (io.has_head) {
+    SideBuilder h(mv, "head", req, cloud.empty());
+    for (const auto& p : io.head_inputs) h.addInput(p.name, portType(h, p));
     h.addNodes(dev);
-    std::set<std::string> emitted;
-    for (int t : req.cut) {
-      const TensorInfo& ti = mv.tensors()[t];
-      if (!converts(ti, req.precision)) {
-        if (ti.producer >= 0) { h.addOutput(ti.name, h.typeOf(ti.name)); emitted.insert(ti.name); }
-        continue;  // a raw input at full precision is sent as it is
-      }
-      for (const auto& out : appendEncode(h.graph(), ti.name, req.precision, opset)) h.addOutput(out.name, out.type(h.typeOf(ti.name)));
-    }
-    for (int t : mv.graphOutputs()) {
-      const TensorInfo& ti = mv.tensors()[t];
-      const bool on_device = ti.producer < 0 || req.device[ti.producer];
-      if (on_device && !emitted.count(ti.name)) h.addOutput(ti.name, h.typeOf(ti.name));
-    }
+    for (int t : req.cut)
+      if (converts(mv.tensors()[t], req.precision)) appendEncode(h.graph(), mv.tensors()[t].name, req.precision, opset);
+    for (const auto& p : io.head_outputs) h.addOutput(p.name, portType(h, p));
     h.addInitializers();
     res.batch_fixed = res.batch_fixed || h.batchFixed();
     res.head = h.take();
   }
 
   // ---- tail ----
-  if (!cloud.empty()) {
-    SideBuilder tb(mv, "tail", req);
-    for (int t : req.cut) {
-      const TensorInfo& ti = mv.tensors()[t];
-      if (!converts(ti, req.precision)) { tb.addInput(ti.name, tb.typeOf(ti.name)); continue; }
-      for (const auto& in : decodeInputs(ti.name, req.precision)) tb.addInput(in.name, in.type(tb.typeOf(ti.name)));
-      appendDecode(tb.graph(), ti.name, req.precision, opset);
-    }
+  if (io.has_tail) {
+    const bool any_conversion = std::any_of(io.tail_inputs.begin(), io.tail_inputs.end(),
+                                            [](const PortTensor& p) { return p.encoding != "raw"; });
+    SideBuilder tb(mv, "tail", req, dev.empty() && !any_conversion);
+    for (const auto& p : io.tail_inputs) tb.addInput(p.name, portType(tb, p));
+    for (int t : req.cut)
+      if (converts(mv.tensors()[t], req.precision)) appendDecode(tb.graph(), mv.tensors()[t].name, req.precision, opset);
     tb.addNodes(cloud);
-    for (int t : mv.graphOutputs()) {
-      const TensorInfo& ti = mv.tensors()[t];
-      if (ti.producer >= 0 && !req.device[ti.producer]) tb.addOutput(ti.name, tb.typeOf(ti.name));
-    }
+    for (const auto& p : io.tail_outputs) tb.addOutput(p.name, portType(tb, p));
     tb.addInitializers();
     res.batch_fixed = res.batch_fixed || tb.batchFixed();
     res.tail = tb.take();

@@ -43,6 +43,28 @@ struct SplitResult {
   ~SplitResult();
 };
 
+// What each side of a plan reads and writes (the deployment manifest of
+// plan-table.json, docs/plan-table.md): computed from the plan alone, and the
+// one list splitModel() builds the files' inputs and outputs from, so the
+// table and the files cannot disagree.
+struct PortTensor {
+  std::string name;       // as in the split file
+  int32_t elem_type = 0;  // onnx::TensorProto data type
+  int tensor = -1;        // the model tensor it carries (index in mv.tensors())
+  // "raw" (the tensor itself), "fp16", "int8_q", "int8_scale", "int8_zero_point"
+  std::string encoding = "raw";
+  bool scalar = false;    // a scale or zero point: shape []
+};
+struct SplitInterface {
+  bool has_head = false, has_tail = false;
+  std::vector<PortTensor> head_inputs, head_outputs, tail_inputs, tail_outputs;
+  // What travels up: the tail's inputs (empty for an all-device plan).
+  const std::vector<PortTensor>& wire() const { return tail_inputs; }
+  // Graph outputs (tensor indices, graph order) by the side computing them.
+  std::vector<int> device_outputs, cloud_outputs;
+};
+SplitInterface splitInterface(const ModelView& mv, const SplitRequest& req);
+
 // Throws InputError when the precision needs ops the model's opset lacks.
 SplitResult splitModel(const ModelView& mv, const SplitRequest& req);
 

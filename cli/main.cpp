@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "errors.h"
 #include "flags.h"
+#include "version.h"
 
 int main(int argc, char** argv) {
   using namespace onnxcut::cli;
@@ -17,7 +18,7 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"onnxcut: plans split DNN inference between a device and a cloud", "onnxcut"};
   app.require_subcommand(1);
-  const std::string version = "onnxcut 0.1.0";
+  const std::string version = std::string("onnxcut ") + onnxcut::toolVersion();
   app.set_version_flag("--version", version);
   Action run;
   registerInspect(app, run);

@@ -2,7 +2,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <streambuf>
 
 #include "analytic.h"
 #include "artifact_writer.h"
@@ -12,6 +14,7 @@
 #include "hw_profile.h"
 #include "ort_profile.h"
 #include "planning.h"
+#include "sha256.h"
 #include "split.h"
 
 namespace onnxcut {
@@ -68,10 +71,48 @@ void loadCosts(const PlanRequest& req, PlanResult& r) {
   r.costs.cloud_ms = side(req.cloud, r.cloud_costs);
 }
 
+// Hashes what is streamed into it (nothing is kept).
+class HashingBuf : public std::streambuf {
+ public:
+  std::string hex() { return sha_.hex(); }
+
+ protected:
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    sha_.update(s, static_cast<size_t>(n));
+    return n;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      const char ch = traits_type::to_char_type(c);
+      sha_.update(&ch, 1);
+    }
+    return traits_type::not_eof(c);
+  }
+
+ private:
+  Sha256 sha_;
+};
+
+// Points every external tensor that refers to `from` at `to`.
+void renameDataFile(onnx::ModelProto& m, const std::string& from, const std::string& to) {
+  forEachTensor(*m.mutable_graph(), [&](onnx::TensorProto& t) {
+    for (auto& e : *t.mutable_external_data())
+      if (e.key() == "location" && e.value() == from) e.set_value(to);
+  });
+}
+
 // plans/<id>/head.onnx and tail.onnx for every plan, one at a time; returns
-// what was written (a side with no file is left empty).
-std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer) {
+// what was written (a side with no file is left empty). A file with the
+// same contents as one already written (the all-device heads of every
+// precision, the all-cloud fp32 tail: each the whole model) is not written
+// again: the plan names the first one (docs/plan-table.md).
+std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::vector<WrittenFile>& written) {
   std::map<int, PlanFiles> files;
+  struct Stored {
+    std::string file, data;
+  };
+  std::map<std::string, Stored> by_content;  // content key -> where it is
+  constexpr const char* kPlaceholder = "onnxcut-data-file";
   for (const auto& p : r.plans.plans) {
     SplitResult split = splitModel(r.model, {p.id, p.device, p.precision, p.cut, r.model.sha256()});
     if (split.batch_fixed)
@@ -79,20 +120,77 @@ std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer) {
                            ": a side needs the shape of a batch-dependent tensor it does not receive; its split "
                            "files fix the batch at 1");
     const std::string dir = "plans/" + std::to_string(p.id) + "/";
-    auto stream = [](const onnx::ModelProto& m) { return [&m](std::ostream& o) { serializeModel(m, o); }; };
     PlanFiles& f = files[p.id];
     // Weights the model keeps outside go to a data file next to each part
     // (streamed from the model's files), never a reference back to them.
     auto part = [&](onnx::ModelProto& m, const char* name, std::string& file, std::string& data) {
-      const auto ranges = relocateExternalData(m, r.model.baseDir(), std::string(name) + ".onnx.data");
-      if (!ranges.empty())
-        writer.write(data = dir + name + ".onnx.data", [&ranges](std::ostream& o) { copyDataRanges(ranges, o); });
-      writer.write(file = dir + name + ".onnx", stream(m));
+      const auto ranges = relocateExternalData(m, r.model.baseDir(), kPlaceholder);
+      // Same key, same bytes: the serialized part with its data file
+      // unnamed, and the model ranges its data file is copied from.
+      HashingBuf hb;
+      {
+        std::ostream o(&hb);
+        serializeModel(m, o);
+        for (const auto& d : ranges)
+          o << '\n' << d.source << ' ' << d.offset << ' ' << d.length << ' ' << d.dest_offset;
+      }
+      const std::string key = hb.hex();
+      if (auto it = by_content.find(key); it != by_content.end()) {
+        file = it->second.file;
+        data = it->second.data;
+        return;
+      }
+      if (!ranges.empty()) {
+        data = dir + name + ".onnx.data";
+        renameDataFile(m, kPlaceholder, std::string(name) + ".onnx.data");
+        const FileDigest d = writer.write(data, [&ranges](std::ostream& o) { copyDataRanges(ranges, o); });
+        written.push_back({data, d.sha256, d.bytes});
+      }
+      file = dir + name + ".onnx";
+      const FileDigest d = writer.write(file, [&m](std::ostream& o) { serializeModel(m, o); });
+      written.push_back({file, d.sha256, d.bytes});
+      by_content[key] = {file, data};
     };
     if (split.head) part(*split.head, "head", f.head, f.head_data);
     if (split.tail) part(*split.tail, "tail", f.tail, f.tail_data);
   }
+  std::sort(written.begin(), written.end(), [](const WrittenFile& a, const WrittenFile& b) { return a.path < b.path; });
   return files;
+}
+
+// The request as the table records it ("options"): file names only, so the
+// same request from another folder gives the same table.
+nlohmann::json requestJson(const PlanRequest& req) {
+  using nlohmann::json;
+  const PlanOptions& o = req.options;
+  json shapes = json::object();
+  for (const auto& s : req.input_shapes) shapes[s.name] = s.dims;
+  auto strings = [](const auto& list) {
+    json a = json::array();
+    for (const auto& x : list) a.push_back(toString(x));
+    return a;
+  };
+  auto side = [](const SideCosts& s) {
+    json j = json::object();
+    if (!s.profile.empty()) j["profile"] = fileName(s.profile);
+    if (!s.ort_profile.empty()) j["ort_profile"] = fileName(s.ort_profile);
+    return j;
+  };
+  json j = {{"objectives", strings(o.objectives)},
+            {"precisions", strings(o.precisions)},
+            {"loads", o.loads},
+            {"min_mbps", o.min_mbps},
+            {"max_mbps", o.max_mbps},
+            {"rtt_ms", o.rtt_ms},
+            {"down_mbps", o.down_mbps ? json(*o.down_mbps) : json(nullptr)},
+            {"pin_device", o.pin_device},
+            {"pin_cloud", o.pin_cloud},
+            {"input_shapes", shapes},
+            {"costs_csv", req.costs_csv.empty() ? json(nullptr) : json(fileName(req.costs_csv))},
+            {"device", side(req.device)},
+            {"cloud", side(req.cloud)},
+            {"emit_onnx", req.emit_onnx}};
+  return j;
 }
 
 }  // namespace
@@ -110,13 +208,13 @@ PlanResult planModel(const PlanRequest& req) {
   r.graph = r.model.planGraph();
   r.plans = planTables(r.graph, r.costs, r.model.nodeKeys(), req.options);
 
-  TableContext ctx{req.model, r.model.sha256(), r.device_costs, r.cloud_costs, {}};
+  TableContext ctx{req.model, r.model.sha256(), r.device_costs, r.cloud_costs, {}, {}, requestJson(req)};
   if (req.output_dir.empty()) {
     r.table = planTableJson(r.model, r.plans, req.options, ctx);
     return r;
   }
   ArtifactWriter writer(req.output_dir);
-  if (req.emit_onnx) r.files = ctx.files = emitSplits(r, writer);
+  if (req.emit_onnx) r.files = ctx.files = emitSplits(r, writer, ctx.written);
   r.table = planTableJson(r.model, r.plans, req.options, ctx);
   writer.write("plan-table.json", r.table.dump(2) + "\n");
   writer.commit();

@@ -75,6 +75,31 @@ T valueOr(runtime::Result<T> r) {
   return std::move(*r.value);
 }
 
+py::object tensorDict(const runtime::TensorDesc& t) {
+  py::dict d;
+  d["name"] = t.name;
+  d["dtype"] = t.dtype;
+  d["shape"] = t.shape ? py::object(py::cast(*t.shape)) : py::object(py::none());
+  if (!t.tensor.empty()) d["tensor"] = t.tensor;
+  if (!t.encoding.empty()) d["encoding"] = t.encoding;
+  if (t.bytes) d["bytes"] = *t.bytes;
+  return std::move(d);
+}
+
+py::list tensorList(const std::vector<runtime::TensorDesc>& list) {
+  py::list l;
+  for (const auto& t : list) l.append(tensorDict(t));
+  return l;
+}
+
+py::object partDict(const std::optional<runtime::PartIO>& io) {
+  if (!io) return py::none();
+  py::dict d;
+  d["inputs"] = tensorList(io->inputs);
+  d["outputs"] = tensorList(io->outputs);
+  return std::move(d);
+}
+
 py::dict planDict(const runtime::PlanInfo& p) {
   py::dict d;
   d["id"] = p.id;
@@ -87,6 +112,13 @@ py::dict planDict(const runtime::PlanInfo& p) {
   d["uses_cloud"] = p.uses_cloud;
   d["head"] = p.head.empty() ? py::object(py::none()) : py::object(py::str(p.head));
   d["tail"] = p.tail.empty() ? py::object(py::none()) : py::object(py::str(p.tail));
+  // The deployment manifest (docs/plan-table.md).
+  d["cut"] = tensorList(p.cut);
+  d["head_io"] = partDict(p.head_io);
+  d["tail_io"] = partDict(p.tail_io);
+  d["wire"] = tensorList(p.wire);
+  d["device_outputs"] = p.device_outputs;
+  d["cloud_outputs"] = p.cloud_outputs;
   return d;
 }
 
@@ -158,6 +190,19 @@ PYBIND11_MODULE(onnxcut, m) {
         return l;
       })
       .def_readonly("rtt_ms", &runtime::PlanTable::rtt_ms)
+      .def_readonly("version", &runtime::PlanTable::version)
+      .def_readonly("tool_version", &runtime::PlanTable::tool_version)
+      .def_property_readonly("files", [](const runtime::PlanTable& t) {
+        py::list l;
+        for (const auto& f : t.files) {
+          py::dict d;
+          d["path"] = f.path;
+          d["sha256"] = f.sha256;
+          d["bytes"] = f.bytes;
+          l.append(d);
+        }
+        return l;
+      })
       .def("select", &selectPlan, py::arg("mbps"), py::arg("load") = 1.0, py::arg("precision") = "fp32",
            py::arg("objective") = "latency", py::arg("fps") = py::none(),
            "The plan to use at this uplink bandwidth and server load (O(log bands)).")

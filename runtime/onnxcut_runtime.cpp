@@ -87,6 +87,94 @@ struct Reader {
 
 bool knownPrecision(const std::string& p) { return p == "fp32" || p == "fp16" || p == "int8"; }
 
+bool knownEncoding(const std::string& e) {
+  return e == "raw" || e == "fp16" || e == "int8_q" || e == "int8_scale" || e == "int8_zero_point";
+}
+
+// A whole number in [0, 2^53] (exact as a double), or nothing.
+std::optional<int64_t> wholeNumber(const json& v) {
+  if (!v.is_number()) return std::nullopt;
+  const double x = v.get<double>();
+  if (!(x >= 0 && x <= 9007199254740992.0) || x != std::floor(x)) return std::nullopt;
+  return static_cast<int64_t>(x);
+}
+
+// A tensor entry: {"name" (or `name_key`), "dtype", "shape", "dim_params"?,
+// "tensor"?, "encoding"?, "bytes"?}.
+bool readTensor(Reader& r, const json& j, const std::string& where, const char* name_key, TensorDesc& out) {
+  if (!j.is_object()) return r.fail(where + ": not an object");
+  out.name = r.str(j, name_key, where);
+  out.dtype = r.str(j, "dtype", where);
+  if (!r.error.empty()) return false;
+  const json* shape = r.field(j, "shape");
+  if (shape && !shape->is_null()) {
+    if (!shape->is_array() || shape->size() > 64) return r.fail(where + ": 'shape' is not a list of at most 64 dims");
+    out.shape.emplace();
+    for (const auto& d : *shape) {
+      const auto n = wholeNumber(d);
+      if (!n) return r.fail(where + ": 'shape' holds something that is not a whole number >= 0");
+      out.shape->push_back(*n);
+    }
+  }
+  if (const json* dp = r.field(j, "dim_params")) {
+    if (!dp->is_array() || dp->size() > 64) return r.fail(where + ": 'dim_params' is not a list");
+    for (const auto& d : *dp) {
+      if (!d.is_null() && !d.is_string()) return r.fail(where + ": 'dim_params' holds something not a string or null");
+      out.dim_params.push_back(d.is_string() ? d.get<std::string>() : "");
+    }
+  }
+  if (r.field(j, "tensor")) out.tensor = r.str(j, "tensor", where);
+  if (r.field(j, "encoding")) {
+    out.encoding = r.str(j, "encoding", where);
+    if (r.error.empty() && !knownEncoding(out.encoding)) return r.fail(where + ": unknown encoding '" + out.encoding + "'");
+  }
+  if (const json* b = r.field(j, "bytes"); b && !b->is_null()) {
+    out.bytes = wholeNumber(*b);
+    if (!out.bytes) return r.fail(where + ": 'bytes' is not a whole number >= 0");
+  }
+  return r.error.empty();
+}
+
+// A list of tensor entries under `key` (absent: left empty).
+bool readTensors(Reader& r, const json& j, const char* key, const std::string& where, const char* name_key,
+                 std::vector<TensorDesc>& out) {
+  const json* list = r.field(j, key);
+  if (!list) return true;
+  if (!list->is_array()) return r.fail(where + ": '" + key + "' is not a list");
+  out.reserve(list->size());
+  for (size_t i = 0; i < list->size(); ++i) {
+    TensorDesc t;
+    if (!readTensor(r, (*list)[i], where + " " + key + "[" + std::to_string(i) + "]", name_key, t)) return false;
+    out.push_back(std::move(t));
+  }
+  return true;
+}
+
+// "head_io" / "tail_io": null, or {"inputs": [...], "outputs": [...]}.
+bool readPartIO(Reader& r, const json& jp, const char* key, const std::string& where, std::optional<PartIO>& out) {
+  const json* io = r.field(jp, key);
+  if (!io || io->is_null()) return true;
+  if (!io->is_object()) return r.fail(where + ": '" + key + "' is not an object");
+  PartIO part;
+  const std::string w = where + " " + key;
+  if (!readTensors(r, *io, "inputs", w, "name", part.inputs) || !readTensors(r, *io, "outputs", w, "name", part.outputs))
+    return false;
+  out = std::move(part);
+  return true;
+}
+
+// A list of strings under `key` of `j` (absent: left empty).
+bool readStrings(Reader& r, const json& j, const char* key, const std::string& where, std::vector<std::string>& out) {
+  const json* list = r.field(j, key);
+  if (!list) return true;
+  if (!list->is_array()) return r.fail(where + ": '" + key + "' is not a list");
+  for (const auto& s : *list) {
+    if (!s.is_string()) return r.fail(where + ": '" + key + "' holds a non-string");
+    out.push_back(s.get<std::string>());
+  }
+  return true;
+}
+
 // A band as read, checked against the plans once they are all known.
 struct RawBand {
   double min_mbps = 0, max_mbps = 0, plan = -1;
@@ -167,6 +255,18 @@ std::optional<PlanInfo> readPlan(Reader& r, const json& jp, size_t i) {
     p.device_nodes.push_back(k.get<std::string>());
   }
   p.uses_cloud = !p.tail.empty() || p.cloud_ms > 0 || fp32 > 0;
+  p.head_data = r.pathOrEmpty(jp, "head_data", where);
+  p.tail_data = r.pathOrEmpty(jp, "tail_data", where);
+  if (!readTensors(r, jp, "cut", where, "tensor", p.cut) || !readPartIO(r, jp, "head_io", where, p.head_io) ||
+      !readPartIO(r, jp, "tail_io", where, p.tail_io) || !readTensors(r, jp, "wire", where, "name", p.wire))
+    return std::nullopt;
+  if (const json* outs = r.field(jp, "outputs")) {
+    if (!outs->is_object()) return r.fail(where + ": 'outputs' is not an object"), std::nullopt;
+    if (!readStrings(r, *outs, "device", where + " outputs", p.device_outputs) ||
+        !readStrings(r, *outs, "cloud", where + " outputs", p.cloud_outputs))
+      return std::nullopt;
+  }
+  if (!r.error.empty()) return std::nullopt;
   return p;
 }
 
@@ -220,10 +320,43 @@ class Loader {
     const json* format = j.is_object() && j.contains("format") ? &j["format"] : nullptr;
     if (!format || !format->is_string() || format->get<std::string>() != "onnxcut.plan-table")
       return fail("not an onnxcut plan table ('format' is not \"onnxcut.plan-table\")");
-    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() != 1)
-      return fail("unsupported plan-table version (this runtime reads version 1)");
+    if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() < 1 ||
+        j["version"].get<int64_t>() > 2)
+      return fail("unsupported plan-table version (this runtime reads versions 1 and 2)");
+    t_.version = static_cast<int>(j["version"].get<int64_t>());
     if (!r_.error.empty()) return fail(r_.error);
     Reader& r = r_;
+    if (const json* m = r.field(j, "model"); m && m->is_object()) {
+      if (r.field(*m, "file")) t_.model_file = r.str(*m, "file", "model");
+      if (r.field(*m, "sha256")) t_.model_sha256 = r.str(*m, "sha256", "model");
+      if (!readTensors(r, *m, "inputs", "model", "name", t_.model_inputs) ||
+          !readTensors(r, *m, "outputs", "model", "name", t_.model_outputs))
+        return fail(r.error);
+    }
+    if (const json* tool = r.field(j, "tool"); tool && tool->is_object()) {
+      if (r.field(*tool, "name")) t_.tool_name = r.str(*tool, "name", "tool");
+      if (r.field(*tool, "version")) t_.tool_version = r.str(*tool, "version", "tool");
+    }
+    if (const json* o = r.field(j, "options"); o && o->is_object()) t_.options_json = o->dump();
+    if (const json* files = r.field(j, "files")) {
+      if (!files->is_array() || files->size() > 4 * kMaxPlans) return fail("'files' is not a list");
+      for (size_t i = 0; i < files->size(); ++i) {
+        const std::string w = "files[" + std::to_string(i) + "]";
+        const json& f = (*files)[i];
+        FileInfo info;
+        info.path = r.pathOrEmpty(f, "path", w);
+        info.sha256 = r.str(f, "sha256", w);
+        const json* b = r.field(f, "bytes");
+        const auto n = b ? wholeNumber(*b) : std::nullopt;
+        if (r.error.empty() && (info.path.empty() || !n)) r.fail(w + ": needs a 'path' and whole 'bytes'");
+        if (r.error.empty() && (info.sha256.size() != 64 || info.sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
+          r.fail(w + ": 'sha256' is not 64 lowercase hex digits");
+        if (!r.error.empty()) return fail(r.error);
+        info.bytes = *n;
+        t_.files.push_back(std::move(info));
+      }
+    }
+    if (!r.error.empty()) return fail(r.error);
     if (j.contains("network") && !j["network"].is_object()) return fail("'network' is not an object");
     const json net = j.contains("network") ? j["network"] : json::object();
     t_.rtt_ms = r.num(net, "rtt_ms", "network", 0.0);

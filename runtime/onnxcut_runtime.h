@@ -4,6 +4,7 @@
 // no ONNX, Boost or protobuf. Errors are values, never exceptions.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <optional>
@@ -21,6 +22,25 @@ struct Result {
   static Result failure(std::string e) { return {std::nullopt, std::move(e)}; }
 };
 
+// A tensor of the model, or an input or output of a split file (the
+// deployment manifest of version 2 tables, docs/plan-table.md).
+struct TensorDesc {
+  std::string name;
+  std::string dtype;                           // "float32", "uint8", ...
+  std::optional<std::vector<int64_t>> shape;   // at the planned batch; empty: unknown
+  // Per axis, the symbolic name a split file keeps ("" for a fixed axis);
+  // empty when every axis is fixed.
+  std::vector<std::string> dim_params;
+  // Split-file ports only: the model tensor carried, and how
+  // ("raw", "fp16", "int8_q", "int8_scale", "int8_zero_point").
+  std::string tensor, encoding;
+  std::optional<int64_t> bytes;  // wire tensors: their size at the planned batch
+};
+
+struct PartIO {
+  std::vector<TensorDesc> inputs, outputs;  // in the file's order
+};
+
 struct PlanInfo {
   int id = 0;
   std::string precision;
@@ -30,6 +50,21 @@ struct PlanInfo {
   double down_bytes = 0;
   bool uses_cloud = false;
   std::string head, tail;  // empty when the file does not exist
+  std::string head_data, tail_data;  // their external weights, if any
+  std::vector<TensorDesc> cut;       // model tensors sent up (graph order)
+  // Version 2 (absent in version 1 tables): what each side reads and
+  // writes, the exact tensors on the wire (the tail's inputs, e.g. t__q,
+  // t__scale, t__zp for an int8 cut), and which graph outputs each side makes.
+  std::optional<PartIO> head_io, tail_io;
+  std::vector<TensorDesc> wire;
+  std::vector<std::string> device_outputs, cloud_outputs;
+};
+
+// A file of the plan directory with its SHA-256 (version 2).
+struct FileInfo {
+  std::string path;  // relative to the table's folder
+  std::string sha256;
+  int64_t bytes = 0;
 };
 
 struct Band {
@@ -45,10 +80,24 @@ struct Table {
 };
 
 struct PlanTable {
+  int version = 1;
   std::vector<PlanInfo> plans;  // index = id
   std::vector<Table> tables;
   double rtt_ms = 0;
   std::optional<double> down_mbps;  // empty: downlink equals uplink
+  // The model planned (file name, SHA-256, graph inputs and outputs).
+  std::string model_file, model_sha256;
+  std::vector<TensorDesc> model_inputs, model_outputs;
+  // Version 2: the tool that wrote the table, the options it was asked
+  // (JSON text of the "options" object) and every file it wrote, once.
+  std::string tool_name, tool_version;
+  std::string options_json;
+  std::vector<FileInfo> files;
+  const FileInfo* file(const std::string& path) const {
+    for (const auto& f : files)
+      if (f.path == path) return &f;
+    return nullptr;
+  }
   // Baselines the planner adds (onnxcut extension, may be absent): per
   // precision, the all-device and all-cloud plans, and chain-only latency
   // tables (Neurosurgeon's split points) per (load, precision).
@@ -63,7 +112,7 @@ struct PlanTable {
   Index table_index, chain_index;
 };
 
-// Validates every rule of plan-table.md: format and version, finite numbers
+// Validates every rule of plan-table.md: format and version (1 or 2), finite numbers
 // (times, sizes and RTT not negative), whole-number plan ids that exist,
 // bands sorted and contiguous, adjacent bands distinct, band plans of the
 // table's precision, head/tail paths that stay inside the table's folder

@@ -18,10 +18,17 @@
 // --batch N feeds every input at batch N on the axes the plan table marks
 // as the model's symbolic batch (dim_params): the same split files must then
 // reproduce the model at that batch.
+// Version 2 tables: the deployment manifest is checked against the files
+// (docs/plan-table.md): each file's SHA-256 and size, each side's input and
+// output names, dtypes and shapes as ONNX Runtime sees them, the wire
+// tensors' sizes, and which graph outputs each side computes.
+// Progress goes to stderr (one line per plan) when it is a terminal or
+// ONNXCUT_PROGRESS=1; --json output uses snake_case keys.
 // Exit: 0 all plans pass, 1 a mismatch, 2 bad arguments or files.
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const crypto = require('crypto');
 const ort = require(path.join(__dirname, '..', 'node_modules', 'onnxruntime-node'));
 
 function usage(msg) {
@@ -80,6 +87,53 @@ async function session(file) {
   catch (e) { throw new Error(`${file}: ONNX Runtime cannot load it: ${e.message}`); }
 }
 
+const BYTES = { float32: 4, float64: 8, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1, float16: 2, uint16: 2, int16: 2 };
+
+function sameList(a, b) { return a.length === b.length && a.every((x, i) => x === b[i]); }
+
+// The manifest's problems with the files (empty: none). `outs` are a run's
+// outputs of each side (null when there was no run).
+function manifestProblems(dir, table, plan, head, tail, outs, batched) {
+  const p = [];
+  const names = (l) => l.map((t) => t.name);
+  for (const [side, sess, io] of [['head', head, plan.head_io], ['tail', tail, plan.tail_io]]) {
+    if (!sess) { if (io) p.push(`${side}_io given but no ${side} file`); continue; }
+    if (!io) { p.push(`${side} file but ${side}_io is null`); continue; }
+    if (!sameList(sess.inputNames, names(io.inputs))) p.push(`${side} inputs ${sess.inputNames} != manifest ${names(io.inputs)}`);
+    if (!sameList(sess.outputNames, names(io.outputs))) p.push(`${side} outputs ${sess.outputNames} != manifest ${names(io.outputs)}`);
+    const got = outs && outs[side];
+    if (got) for (const o of io.outputs) {
+      const t = got[o.name];
+      if (!t) continue;
+      if (t.type !== o.dtype) p.push(`${side} output ${o.name} is ${t.type}, manifest ${o.dtype}`);
+      if (!batched && o.shape && t.dims.join('x') !== o.shape.join('x')) p.push(`${side} output ${o.name} has shape ${t.dims}, manifest ${o.shape}`);
+    }
+  }
+  if (tail && !sameList(names(plan.wire), tail.inputNames)) p.push(`wire ${names(plan.wire)} != tail inputs ${tail.inputNames}`);
+  if (!batched && outs) {
+    const avail = Object.assign({}, outs.feeds, outs.head || {});
+    for (const w of plan.wire) {
+      const t = avail[w.name];
+      if (t && w.bytes !== null && t.data.length * (BYTES[t.type] || 0) !== w.bytes) p.push(`wire ${w.name} is ${t.data.length * BYTES[t.type]} bytes, manifest ${w.bytes}`);
+    }
+  }
+  const modelOuts = new Set(table.model.outputs.map((o) => o.name));
+  const fromTail = tail ? tail.outputNames.filter((n) => modelOuts.has(n)) : [];
+  const fromDevice = [...modelOuts].filter((n) => !fromTail.includes(n));
+  if (!sameList(plan.outputs.cloud, fromTail)) p.push(`outputs.cloud ${plan.outputs.cloud} != tail's ${fromTail}`);
+  if (!sameList([...plan.outputs.device].sort(), fromDevice.sort())) p.push(`outputs.device ${plan.outputs.device} != ${fromDevice}`);
+  const listed = new Map(table.files.map((f) => [f.path, f]));
+  for (const k of ['head', 'tail', 'head_data', 'tail_data']) {
+    if (!plan[k]) continue;
+    const f = listed.get(plan[k]);
+    if (!f) { p.push(`${k} ${plan[k]} is not in 'files'`); continue; }
+    const bytes = fs.readFileSync(path.join(dir, f.path));
+    const sha = crypto.createHash('sha256').update(bytes).digest('hex');
+    if (sha !== f.sha256 || bytes.length !== f.bytes) p.push(`${f.path}: sha256/size differ from 'files'`);
+  }
+  return p;
+}
+
 function compare(ref, got) {
   if (!got) return { ok: false, why: 'missing output' };
   if (ref.dims.join('x') !== got.dims.join('x')) return { ok: false, why: `shape ${got.dims} != ${ref.dims}` };
@@ -105,6 +159,8 @@ async function main() {
   try { table = JSON.parse(fs.readFileSync(path.join(dir, 'plan-table.json'), 'utf8')); }
   catch (e) { usage(`${dir}/plan-table.json: ${e.message}`); }
   if (table.format !== 'onnxcut.plan-table') usage(`${dir}: not an onnxcut plan table`);
+  const progress = process.stderr.isTTY || process.env.ONNXCUT_PROGRESS === '1';
+  if (progress) process.stderr.write(`check_split: loading ${modelFile}\n`);
   const full = await session(modelFile);
   const next = rng(args.seed);
   const samples = [];
@@ -124,18 +180,22 @@ async function main() {
       usage(`plan ${plan.id} has no ONNX files: plan with --emit-onnx`);
     const head = plan.head ? await session(path.join(dir, plan.head)) : null;
     const tail = plan.tail ? await session(path.join(dir, plan.tail)) : null;
+    if (progress) process.stderr.write(`check_split: plan ${plan.id} (${table.plans.indexOf(plan) + 1}/${table.plans.length})\n`);
     const res = { id: plan.id, precision: plan.precision, maxAbs: 0, maxRel: 0, exact: true, ok: true, why: '' };
+    let outs = null;
     for (const s of samples) {
       const avail = Object.assign({}, s.feeds);
+      const run = { feeds: s.feeds };
       if (head) {
         const hf = {}; for (const n of head.inputNames) hf[n] = avail[n];
-        Object.assign(avail, await head.run(hf));
+        Object.assign(avail, run.head = await head.run(hf));
       }
       if (tail) {
         const tf = {};
         for (const n of tail.inputNames) { if (!avail[n]) throw new Error(`plan ${plan.id}: tail input ${n} comes from nowhere`); tf[n] = avail[n]; }
-        Object.assign(avail, await tail.run(tf));
+        Object.assign(avail, run.tail = await tail.run(tf));
       }
+      outs = outs || run;
       for (const name of Object.keys(s.ref)) {
         const c = compare(s.ref[name], avail[name]);
         res.exact = res.exact && c.exact === true;
@@ -150,17 +210,24 @@ async function main() {
     if (res.ok && plan.precision !== 'fp32' && res.maxRel > args.bound[plan.precision]) {
       res.ok = false; res.why = `relative error ${res.maxRel} above ${args.bound[plan.precision]}`;
     }
+    if (table.version >= 2) {
+      const problems = manifestProblems(dir, table, plan, head, tail, outs, args.batch > 0);
+      res.manifest = problems.length ? 'MISMATCH' : 'ok';
+      if (problems.length && res.ok) { res.ok = false; res.why = `manifest: ${problems.join('; ')}`; }
+    }
     res.devNodes = plan.device_nodes.length;
     if (!res.ok) failed++;
     results.push(res);
   }
   if (args.json) {
-    console.log(JSON.stringify({ model: table.model.file, plans: results }, null, 2));
+    const snake = results.map((r) => ({ id: r.id, precision: r.precision, device_nodes: r.devNodes, max_abs_error: r.maxAbs,
+      max_rel_error: r.maxRel, bit_exact: r.exact, ok: r.ok, why: r.why, note: r.note || '', manifest: r.manifest || null }));
+    console.log(JSON.stringify({ model: table.model.file, plans: snake }, null, 2));
   } else {
     console.log(`check_split: ${table.model.file}, ${results.length} plans, ${args.runs} random inputs (seed ${args.seed})`);
     console.log('plan  precision  device nodes  max abs err   max rel err   result');
     for (const r of results)
-      console.log(`${String(r.id).padStart(4)}  ${r.precision.padEnd(9)}  ${String(r.devNodes).padStart(12)}  ${r.maxAbs.toExponential(3).padStart(11)}  ${r.maxRel.toExponential(3).padStart(12)}   ${r.ok ? (r.exact ? 'ok (bit-exact)' : 'ok') + (r.note ? ' ' + r.note : '') : 'MISMATCH: ' + r.why}`);
+      console.log(`${String(r.id).padStart(4)}  ${r.precision.padEnd(9)}  ${String(r.devNodes).padStart(12)}  ${r.maxAbs.toExponential(3).padStart(11)}  ${r.maxRel.toExponential(3).padStart(12)}   ${r.ok ? (r.exact ? 'ok (bit-exact)' : 'ok') + (r.manifest ? ', manifest ok' : '') + (r.note ? ' ' + r.note : '') : 'MISMATCH: ' + r.why}`);
   }
   console.log(`${results.length - failed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);

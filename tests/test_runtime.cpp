@@ -33,7 +33,8 @@ void expectError(const std::string& json, const std::string& needle) {
 TEST(PlanTableLoad, EveryRuleIsChecked) {
   expectError("{not json", "not valid JSON");
   expectError(R"({"format": "other", "version": 1})", "not an onnxcut plan table");
-  expectError(R"({"format": "onnxcut.plan-table", "version": 2})", "unsupported plan-table version");
+  expectError(R"({"format": "onnxcut.plan-table", "version": 3})", "unsupported plan-table version");
+  expectError(R"({"format": "onnxcut.plan-table", "version": 0})", "unsupported plan-table version");
   expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 1.0, "plan": 0}, {"min_mbps": 2.0, "max_mbps": 100.0, "plan": 1}])"),
               "gap or overlap");
   expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 1.0, "plan": 0}, {"min_mbps": 0.5, "max_mbps": 100.0, "plan": 1}])"),

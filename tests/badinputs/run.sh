@@ -214,7 +214,7 @@ def put(name, t): open(f"{out}/table_{name}.json", "w").write(t if isinstance(t,
 def edit(name, f):
     t = copy.deepcopy(base); f(t); put(name, t)
 put("truncated", json.dumps(base)[:200]); put("notjson", "{plans: [}"); put("array", "[1, 2]"); put("deep", "[" * 5000 + "]" * 5000)
-edit("format", lambda t: t.update(format=7)); edit("version", lambda t: t.update(version=2)); edit("bigversion", lambda t: t.update(version=1e300))
+edit("format", lambda t: t.update(format=7)); edit("version", lambda t: t.update(version=3)); edit("bigversion", lambda t: t.update(version=1e300))
 edit("rtt_neg", lambda t: t["network"].update(rtt_ms=-5)); edit("down_zero", lambda t: t["network"].update(down_mbps=0))
 edit("network_str", lambda t: t.update(network="fast"))
 edit("plan_id_huge", lambda t: t["plans"][0].update(id=1e300)); edit("plan_id_frac", lambda t: t["plans"][0].update(id=0.5))
@@ -286,7 +286,7 @@ check output "an output path that is a file" "exists and is not a directory" -- 
 check output "a file-size limit" "cannot write|File too large|file size limit" -- sh -c "ulimit -f 1; exec \"$cli\" plan \"$D\" --costs \"$C\" --emit-onnx -o \"$work/out/fsize\""
 check output "plot into a missing folder" "does not exist" -- "$cli" plot "$T" -o "$work/no/such/x.svg"
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$work/tiny" && mount -t tmpfs -o size=64k tmpfs "$work/tiny" 2>/dev/null; then
-  check output "a full disk (64 KiB tmpfs)" "cannot write|No space left" -- "$cli" plan "$src/models/tinyyolov2_light.onnx" --device raspberry-pi-4 --cloud nvidia-t4 --emit-onnx -o "$work/tiny/plan"
+  check output "a full disk (64 KiB tmpfs)" "cannot write|No space left" -- "$cli" plan "$src/models/densenet121_light.onnx" --device raspberry-pi-4 --cloud nvidia-t4 --emit-onnx -o "$work/tiny/plan"
   leftover=$(ls -A "$work/tiny"); umount "$work/tiny"
   [ -z "$leftover" ] || { fail=$((fail + 1)); echo "FAIL: the full disk kept: $leftover"; }
 fi

@@ -55,6 +55,17 @@ class Plan(unittest.TestCase):
                    for f in fs}
         self.assertEqual(listed, written)
         self.assertEqual(r.table["costs"], {"device": "raspberry-pi-4", "cloud": "nvidia-t4"})
+        # The manifest, as the runtime library reads it back.
+        t = onnxcut.PlanTable.load(os.path.join(out, "plan-table.json"))
+        self.assertEqual(t.version, 2)
+        self.assertEqual(t.tool_version, r.table["tool"]["version"])
+        self.assertEqual(sorted(f["path"] for f in t.files), sorted(written))
+        for p, j in zip(t.plans, r.table["plans"]):
+            self.assertEqual([w["name"] for w in p["wire"]], [w["name"] for w in j["wire"]])
+            self.assertEqual(p["cloud_outputs"], j["outputs"]["cloud"])
+            self.assertEqual(p["head_io"] is None, j["head_io"] is None)
+            if p["tail_io"] is not None:
+                self.assertEqual([w["name"] for w in p["tail_io"]["inputs"]], [w["name"] for w in p["wire"]])
 
     def test_input_shapes_and_pins_reach_the_planner(self):
         r = onnxcut.plan(TINY, device="raspberry-pi-4", cloud="nvidia-t4", input_shapes={"image": [2, 3, 224, 224]})
