@@ -12,10 +12,15 @@ struct ProcessResult {
   std::string out;       // standard output, when captured
 };
 
-// Runs argv[0], looked up in PATH, with argv[1..]. Standard error is
-// inherited; standard output is captured when `capture_stdout`, else
-// inherited.
-ProcessResult runProcess(const std::vector<std::string>& argv, bool capture_stdout = false);
+// Runs argv[0], looked up in PATH, with argv[1..]. Standard output is
+// captured when `capture_stdout`, else inherited. Standard error is
+// inherited; with `plain_stderr`, when ours is not a terminal, the child's
+// goes through a pipe and is relayed as it comes with terminal colour codes
+// removed (ONNX Runtime colours its log lines whatever its stderr is).
+ProcessResult runProcess(const std::vector<std::string>& argv, bool capture_stdout = false, bool plain_stderr = false);
+
+// `text` without ANSI escape sequences (CSI: ESC [ ... final byte).
+std::string stripAnsi(const std::string& text);
 
 // Whether `program` is an executable file in PATH (or a path to one).
 bool programExists(const std::string& program);

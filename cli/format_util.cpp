@@ -1,11 +1,25 @@
 #include "format_util.h"
 
 #include <fmt/core.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <fmt/core.h>
 
 #include <algorithm>
 #include <cctype>
 
 namespace onnxcut::cli {
+
+bool progressWanted() {
+  const char* env = std::getenv("ONNXCUT_PROGRESS");
+  if (env && *env) return std::string(env) == "1";
+  return isatty(STDERR_FILENO) != 0;
+}
+
+void progressLine(const std::string& what) { fmt::print(stderr, "onnxcut: {}...\n", what); }
+
 
 std::string bytesText(double b) {
   if (b < 1024) return fmt::format("{:.0f} B", b);

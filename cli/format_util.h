@@ -7,6 +7,11 @@
 
 namespace onnxcut::cli {
 
+// Progress lines for long steps go to stderr when it is a terminal, or
+// when ONNXCUT_PROGRESS=1 (CI logs); never to stdout.
+bool progressWanted();
+void progressLine(const std::string& what);
+
 std::string bytesText(std::optional<int64_t> bytes);
 std::string bytesText(double bytes);
 

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "data_dir.h"
 #include "errors.h"
 #include "hw_profile.h"
 
@@ -43,11 +44,16 @@ void registerProfiles(CLI::App& app, Action& run) {
       nlohmann::json out = nlohmann::json::array();
       std::vector<HwProfile> profiles;
       for (const auto& name : bundledProfiles()) profiles.push_back(readProfile(resolveProfilePath(name)));
+      if (profiles.empty())
+        throw InputError("no bundled profiles found (onnxcut's data folder: " +
+                         (dataDir().empty() ? std::string("none found") : dataDir() + "/profiles is empty") +
+                         "; set ONNXCUT_DATA_DIR to the share/onnxcut folder of an installation)");
       if (*json) {
         for (const auto& p : profiles)
           out.push_back({{"name", p.name}, {"description", p.description},
                          {"compute_precision", p.compute_precision}, {"peak_gflops", p.peak_gflops},
-                         {"memory_gbps", p.memory_gbps}});
+                         {"memory_gbps", p.memory_gbps},
+                         {"path", resolveProfilePath(p.name)}});
         fmt::print("{}\n", out.dump(2));
         return kExitOk;
       }
@@ -60,6 +66,7 @@ void registerProfiles(CLI::App& app, Action& run) {
         if (what.size() > 60) what = what.substr(0, 57) + "...";
         fmt::print("{:<{}}  {:>12.1f}  {:>8.1f}  {}\n", p.name, width, p.peak_gflops, p.memory_gbps, what);
       }
+      fmt::print("(from {}/profiles, {})\n", dataDir(), dataDirOrigin());
       return kExitOk;
     };
   });

@@ -113,6 +113,7 @@ int runPlan(PlanArgs& a) {
   req.options.objectives.clear();
   for (const auto& o : a.objectives) req.options.objectives.push_back(parseObjective(o));
 
+  if (progressWanted()) req.progress = progressLine;
   const PlanResult r = planModel(req);
   for (const auto& w : r.warnings) fmt::print(stderr, "warning: {}\n", forUser(w));
   printTables(r, req.options);

@@ -11,15 +11,13 @@
 
 #include "artifact_writer.h"
 #include "commands.h"
+#include "data_dir.h"
 #include "errors.h"
 #include "external_data.h"
 #include "model_view.h"
 #include "ort_profile.h"
 #include "process.h"
 
-#ifndef ONNXCUT_SOURCE_DIR
-#define ONNXCUT_SOURCE_DIR "."
-#endif
 
 namespace onnxcut::cli {
 namespace {
@@ -72,11 +70,17 @@ int runProfile(const ProfileArgs& a) {
     if (!ti.shape) throw InputError(a.model + ": input '" + ti.name + "' has no static shape; give --input-shape");
     inputs.push_back({{"name", ti.name}, {"shape", *ti.shape}, {"dtype", dtypeName(ti.elem_type)}});
   }
-  const fs::path script = fs::path(ONNXCUT_SOURCE_DIR) / "scripts" / "ort_profile.js";
+  const fs::path script = fs::path(dataDir()) / "scripts" / "ort_profile.js";
+  std::error_code exists_ec;
+  if (!fs::is_regular_file(script, exists_ec))
+    throw InputError("the ONNX Runtime helper " + script.string() + " is missing (onnxcut's data folder: " +
+                     (dataDir().empty() ? std::string("none found") : dataDir()) +
+                     "; set ONNXCUT_DATA_DIR, or reinstall)");
   fmt::print(stderr, "profiling {} with ONNX Runtime: {} runs after one warm-up...\n", a.model, a.runs);
   // An argument vector, no shell: paths and the input list go as they are.
   const ProcessResult run = runProcess({"node", script.string(), model_file.string(), std::to_string(a.runs + 1),
-                                        inputs.dump(), (scratch.path / "prof").string()});
+                                        inputs.dump(), (scratch.path / "prof").string()},
+                                       /*capture_stdout=*/false, /*plain_stderr=*/true);
   if (!run.started)
     throw InputError("ONNX Runtime could not run the model: 'node' was not found (run 'make' to install it)");
   if (run.exit_code != 0)

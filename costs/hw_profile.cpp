@@ -6,12 +6,10 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "data_dir.h"
 #include "errors.h"
 #include "files.h"
 
-#ifndef ONNXCUT_PROFILES_DIR
-#define ONNXCUT_PROFILES_DIR "profiles"
-#endif
 
 namespace onnxcut {
 namespace {
@@ -93,10 +91,14 @@ std::string profileJson(const HwProfile& p) {
   return j.dump(2) + "\n";
 }
 
+// Bundled profiles: <data dir>/profiles (base/data_dir.h: the installed
+// share/onnxcut, or the source tree of a build).
+std::filesystem::path profilesDir() { return std::filesystem::path(dataDir()) / "profiles"; }
+
 std::string resolveProfilePath(const std::string& name_or_path) {
   std::error_code ec;
   if (std::filesystem::is_regular_file(name_or_path, ec)) return name_or_path;
-  const auto bundled = std::filesystem::path(ONNXCUT_PROFILES_DIR) / (name_or_path + ".json");
+  const auto bundled = profilesDir() / (name_or_path + ".json");
   if (std::filesystem::is_regular_file(bundled, ec)) return bundled.string();
   std::string names;
   for (const auto& n : bundledProfiles()) names += (names.empty() ? "" : ", ") + n;
@@ -107,7 +109,7 @@ std::string resolveProfilePath(const std::string& name_or_path) {
 std::vector<std::string> bundledProfiles() {
   std::error_code ec;
   std::vector<std::string> names;
-  for (const auto& f : std::filesystem::directory_iterator(ONNXCUT_PROFILES_DIR, ec))
+  for (const auto& f : std::filesystem::directory_iterator(profilesDir(), ec))
     if (f.path().extension() == ".json") names.push_back(f.path().stem().string());
   std::sort(names.begin(), names.end());
   return names;

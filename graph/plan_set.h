@@ -19,12 +19,17 @@ const char* toString(Objective o);
 // Throws InputError naming the allowed values.
 Objective parseObjective(const std::string& s);
 
+// The round-trip time assumed when none is given (docs/planner.md, "RTT"):
+// a phone or camera on Wi-Fi or LTE reaching a cloud region in its own part
+// of the world. 0 would make every cloud plan look better than it is.
+constexpr double kDefaultRttMs = 20.0;
+
 struct PlanOptions {
   std::vector<double> loads{1.0};
   std::vector<Precision> precisions{Precision::fp32};
   std::vector<Objective> objectives{Objective::latency};
   double min_mbps = 0.1, max_mbps = 1000;
-  double rtt_ms = 0;
+  double rtt_ms = kDefaultRttMs;
   std::optional<double> down_mbps;
   std::vector<std::string> pin_device, pin_cloud;  // node keys
 };

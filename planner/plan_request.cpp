@@ -106,7 +106,8 @@ void renameDataFile(onnx::ModelProto& m, const std::string& from, const std::str
 // same contents as one already written (the all-device heads of every
 // precision, the all-cloud fp32 tail: each the whole model) is not written
 // again: the plan names the first one (docs/plan-table.md).
-std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::vector<WrittenFile>& written) {
+std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::vector<WrittenFile>& written,
+                                    const std::function<void(const std::string&)>& progress) {
   std::map<int, PlanFiles> files;
   struct Stored {
     std::string file, data;
@@ -114,6 +115,8 @@ std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::
   std::map<std::string, Stored> by_content;  // content key -> where it is
   constexpr const char* kPlaceholder = "onnxcut-data-file";
   for (const auto& p : r.plans.plans) {
+    if (progress)
+      progress("writing split files: plan " + std::to_string(p.id + 1) + "/" + std::to_string(r.plans.plans.size()));
     SplitResult split = splitModel(r.model, {p.id, p.device, p.precision, p.cut, r.model.sha256()});
     if (split.batch_fixed)
       r.warnings.push_back("plan " + std::to_string(p.id) +
@@ -202,10 +205,17 @@ PlanResult planModel(const PlanRequest& req) {
   LoadOptions lo;
   lo.input_shapes = req.input_shapes;
   lo.require_sizes = true;  // no plan at guessed sizes (docs/model-view.md)
+  auto step = [&](const std::string& what) {
+    if (req.progress) req.progress(what);
+  };
+  step("reading " + fileName(req.model));
   PlanResult r(ModelView::load(req.model, lo));
   r.warnings = r.model.warnings();
+  step("costs of " + std::to_string(r.model.nodes().size()) + " nodes");
   loadCosts(req, r);
   r.graph = r.model.planGraph();
+  step("planning " + std::to_string(req.options.objectives.size() * req.options.loads.size() *
+                                    req.options.precisions.size()) + " tables");
   r.plans = planTables(r.graph, r.costs, r.model.nodeKeys(), req.options);
 
   TableContext ctx{req.model, r.model.sha256(), r.device_costs, r.cloud_costs, {}, {}, requestJson(req)};
@@ -214,7 +224,7 @@ PlanResult planModel(const PlanRequest& req) {
     return r;
   }
   ArtifactWriter writer(req.output_dir);
-  if (req.emit_onnx) r.files = ctx.files = emitSplits(r, writer, ctx.written);
+  if (req.emit_onnx) r.files = ctx.files = emitSplits(r, writer, ctx.written, req.progress);
   r.table = planTableJson(r.model, r.plans, req.options, ctx);
   writer.write("plan-table.json", r.table.dump(2) + "\n");
   writer.commit();

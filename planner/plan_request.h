@@ -7,6 +7,7 @@
 //                   (model/)      (costs/)      (solve/)    + split files
 //                                                           (artifacts/)
 #pragma once
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -34,6 +35,9 @@ struct PlanRequest {
   PlanOptions options;
   std::string output_dir;                // empty: plan in memory, write nothing
   bool emit_onnx = false;                // also write plans/<id>/head.onnx, tail.onnx
+  // Called at the start of each long step ("reading the model", "writing
+  // split files 3/12"...), for a progress line; may be empty.
+  std::function<void(const std::string&)> progress;
 };
 
 struct PlanResult {

@@ -174,7 +174,7 @@ PYBIND11_MODULE(onnxcut, m) {
         py::arg("cloud_ort_profile") = "", py::arg("input_shapes") = std::map<std::string, std::vector<int64_t>>{},
         py::arg("loads") = std::vector<double>{1.0}, py::arg("precisions") = std::vector<std::string>{"fp32"},
         py::arg("objectives") = std::vector<std::string>{"latency"}, py::arg("min_mbps") = 0.1,
-        py::arg("max_mbps") = 1000.0, py::arg("rtt_ms") = 0.0, py::arg("down_mbps") = py::none(),
+        py::arg("max_mbps") = 1000.0, py::arg("rtt_ms") = kDefaultRttMs, py::arg("down_mbps") = py::none(),
         py::arg("pin_device") = std::vector<std::string>{}, py::arg("pin_cloud") = std::vector<std::string>{},
         py::arg("emit_onnx") = false,
         "Plans a model for every bandwidth in [min_mbps, max_mbps]; writes output_dir when given.\n"

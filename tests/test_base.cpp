@@ -7,7 +7,11 @@
 #include "errors.h"
 #include "files.h"
 #include "model_view.h"
+#include "process.h"
 #include "sha256.h"
+
+#include <unistd.h>
+#include <cstdio>
 
 namespace onnxcut {
 namespace {
@@ -96,6 +100,44 @@ TEST(Files, TrimAndReadWholeFile) {
   EXPECT_EQ(trim(" \t a b \t"), "a b");
   EXPECT_EQ(trim("   "), "");
   EXPECT_THROW(readWholeFile("/no/such/file", "the thing"), InputError);
+}
+
+}  // namespace
+}  // namespace onnxcut
+
+namespace onnxcut {
+namespace {
+
+TEST(Process, StripAnsiRemovesColourCodesOnly) {
+  EXPECT_EQ(stripAnsi("\033[1;31m2026 [E:onnxruntime] bad\033[m\n"), "2026 [E:onnxruntime] bad\n");
+  EXPECT_EQ(stripAnsi("\033[0;93mwarn\033[m and [brackets] stay"), "warn and [brackets] stay");
+  EXPECT_EQ(stripAnsi("plain"), "plain");
+  EXPECT_EQ(stripAnsi("cut \033["), "cut ");  // a sequence cut short is dropped, never read past
+}
+
+// A child that writes colour codes to stderr: with plain_stderr, our stderr
+// (a file here, not a terminal) gets the text without them; stdout is still
+// captured beside it.
+TEST(Process, PlainStderrRelaysTheChildsStderrWithoutColour) {
+  char path[] = "/tmp/onnxcut_stderr_XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const int saved = dup(STDERR_FILENO);
+  dup2(fd, STDERR_FILENO);
+  const ProcessResult r = runProcess(
+      {"sh", "-c", "printf 'out'; i=0; while [ $i -lt 3000 ]; do printf '\\033[1;31mline %s\\033[m\\n' $i >&2; i=$((i+1)); done"},
+      /*capture_stdout=*/true, /*plain_stderr=*/true);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  close(fd);
+  const std::string err = readWholeFile(path, "stderr copy");
+  std::remove(path);
+  ASSERT_TRUE(r.started);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "out");
+  EXPECT_EQ(err.find('\033'), std::string::npos);
+  EXPECT_NE(err.find("line 0\nline 1\n"), std::string::npos);
+  EXPECT_NE(err.find("line 2999\n"), std::string::npos);  // 3000 lines: more than a pipe holds
 }
 
 }  // namespace
