@@ -1,6 +1,9 @@
 // `onnxcut plot TABLE -o latency.svg`: predicted latency against uplink
 // bandwidth (log-log): device-only, cloud-only, and the planned envelope
-// with its bands shaded. Needs only the plan table.
+// with its bands shaded. `--objective throughput`: the throughput table's
+// plans, predicted frames per second (with the latency table's plan beside
+// them, when the table has one, to show what planning for throughput buys).
+// Needs only the plan table.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,19 +21,37 @@ namespace onnxcut::cli {
 namespace {
 
 struct PlotArgs {
-  std::string table, out, precision = "fp32";
+  std::string table, out, precision = "fp32", objective = "latency";
   double load = 1;
 };
+
+// The table of (objective, precision) at the least load >= `load`.
+const runtime::Table* findTable(const runtime::PlanTable& t, const std::string& objective, const std::string& precision,
+                                double load) {
+  const runtime::Table* tab = nullptr;
+  for (const auto& x : t.tables)
+    if (x.objective == objective && x.precision == precision && x.load >= load - 1e-12 && (!tab || x.load < tab->load))
+      tab = &x;
+  return tab;
+}
 
 constexpr double kW = 900, kH = 520, kL = 80, kR = 200, kT = 50, kB = 60;
 constexpr int kSamples = 240;
 
-std::string svgPlot(const runtime::PlanTable& t, const runtime::Table& tab, const std::string& title) {
+int bandPlan(const runtime::Table& tab, double bw) {
+  auto it = std::upper_bound(tab.bands.begin(), tab.bands.end(), bw, [](double x, const runtime::Band& b) { return x < b.min_mbps; });
+  return std::prev(it)->plan;
+}
+
+// `other`: a second table whose plans are drawn too (throughput plots: the
+// latency table at the same load and precision).
+std::string svgPlot(const runtime::PlanTable& t, const runtime::Table& tab, const runtime::Table* other,
+                    const std::string& title) {
   const double lo = tab.bands.front().min_mbps, hi = tab.bands.back().max_mbps;
-  auto lat = [&](int plan, double bw) { return runtime::predict(t, t.plan(plan), bw, tab.load).latency_ms; };
-  auto bandPlan = [&](double bw) {
-    auto it = std::upper_bound(tab.bands.begin(), tab.bands.end(), bw, [](double x, const runtime::Band& b) { return x < b.min_mbps; });
-    return std::prev(it)->plan;
+  const bool fps = tab.objective == "throughput";
+  auto lat = [&](int plan, double bw) {
+    const auto p = runtime::predict(t, t.plan(plan), bw, tab.load);
+    return fps ? p.throughput_fps : p.latency_ms;
   };
   struct Series { std::string name, color; std::function<double(double)> f; double width; };
   std::vector<Series> series;
@@ -38,7 +59,9 @@ std::string svgPlot(const runtime::PlanTable& t, const runtime::Table& tab, cons
     series.push_back({"device only", "#1f77b4", [&, id = it->second](double bw) { return lat(id, bw); }, 1.5});
   if (auto it = t.cloud_only.find(tab.precision); it != t.cloud_only.end())
     series.push_back({"cloud only", "#ff7f0e", [&, id = it->second](double bw) { return lat(id, bw); }, 1.5});
-  series.push_back({"onnxcut plan", "#2ca02c", [&](double bw) { return lat(bandPlan(bw), bw); }, 3});
+  if (other)
+    series.push_back({"latency plan", "#9467bd", [&](double bw) { return lat(bandPlan(*other, bw), bw); }, 1.5});
+  series.push_back({fps ? "throughput plan" : "onnxcut plan", "#2ca02c", [&](double bw) { return lat(bandPlan(tab, bw), bw); }, 3});
   double ymin = INFINITY, ymax = 0;
   for (const auto& s : series)
     for (int i = 0; i <= kSamples; ++i) {
@@ -69,7 +92,7 @@ std::string svgPlot(const runtime::PlanTable& t, const runtime::Table& tab, cons
                      kL, Y(v), kW - kR, kL - 6, Y(v) + 4, v);
   s += fmt::format(R"svg(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#666"/>)svg" "\n", kL, kT, kW - kL - kR, kH - kT - kB);
   s += fmt::format(R"svg(<text x="{}" y="{}" text-anchor="middle">uplink bandwidth (Mbit/s, log)</text>)svg" "\n", (kL + kW - kR) / 2, kH - 20);
-  s += fmt::format(R"svg(<text x="18" y="{0}" transform="rotate(-90 18 {0})" text-anchor="middle">predicted latency (ms, log)</text>)svg" "\n", (kT + kH - kB) / 2);
+  s += fmt::format(R"svg(<text x="18" y="{0}" transform="rotate(-90 18 {0})" text-anchor="middle">{1}</text>)svg" "\n", (kT + kH - kB) / 2, fps ? "predicted throughput (frames/s, log)" : "predicted latency (ms, log)");
   for (size_t k = 0; k < series.size(); ++k) {
     std::string pts;
     for (int i = 0; i <= kSamples; ++i) {
@@ -86,11 +109,18 @@ std::string svgPlot(const runtime::PlanTable& t, const runtime::Table& tab, cons
 int runPlot(const PlotArgs& a) {
   const auto table = runtime::loadPlanTable(a.table);
   if (!table.ok()) throw InputError(table.error);
-  const runtime::Table* tab = nullptr;
-  for (const auto& t : table.value->tables)
-    if (t.objective == "latency" && t.precision == a.precision && t.load >= a.load - 1e-12 && (!tab || t.load < tab->load)) tab = &t;
-  if (!tab) throw InputError(a.table + ": no latency table for precision " + a.precision + " at load >= " + fmt::format("{}", a.load));
-  const std::string svg = svgPlot(*table.value, *tab, fmt::format("Predicted latency · load {} · {} · RTT {} ms", tab->load, tab->precision, table.value->rtt_ms));
+  if (a.objective != "latency" && a.objective != "throughput")
+    throw InputError("--objective must be latency or throughput, not '" + a.objective + "'");
+  const runtime::Table* tab = findTable(*table.value, a.objective, a.precision, a.load);
+  if (!tab)
+    throw InputError(a.table + ": no " + a.objective + " table for precision " + a.precision + " at load >= " +
+                     fmt::format("{}", a.load) + (a.objective == "throughput" ? " (plan with --objective latency,throughput)" : ""));
+  const bool fps = a.objective == "throughput";
+  const runtime::Table* other = fps ? findTable(*table.value, "latency", a.precision, tab->load) : nullptr;
+  if (other && other->load != tab->load) other = nullptr;
+  const std::string svg = svgPlot(*table.value, *tab, other,
+                                  fmt::format("Predicted {} · load {} · {} · RTT {} ms", fps ? "throughput" : "latency",
+                                              tab->load, tab->precision, table.value->rtt_ms));
   writeFileAtomically(a.out, svg);
   fmt::print("wrote {}\n", a.out);
   return kExitOk;
@@ -100,11 +130,12 @@ int runPlot(const PlotArgs& a) {
 
 void registerPlot(CLI::App& app, Action& run) {
   auto a = std::make_shared<PlotArgs>();
-  auto* cmd = app.add_subcommand("plot", "SVG of predicted latency against bandwidth for a plan table");
+  auto* cmd = app.add_subcommand("plot", "SVG of predicted latency (or throughput) against bandwidth for a plan table");
   cmd->add_option("table", a->table, "plan-table.json")->required();
   cmd->add_option("-o,--output", a->out, "SVG file to write")->required();
   cmd->add_option("--load", a->load, "Server load (the table at or above it)")->capture_default_str();
   cmd->add_option("--precision", a->precision, "fp32, fp16 or int8")->capture_default_str();
+  cmd->add_option("--objective", a->objective, "latency (ms) or throughput (frames/s)")->capture_default_str();
   cmd->callback([a, &run] { run = [a] { return runPlot(*a); }; });
 }
 
