@@ -295,6 +295,21 @@ FileDigest ArtifactWriter::write(const std::string& rel, const std::function<voi
   return fillAndClose(fd, fill, dir_ + "/" + rel);
 }
 
+bool ArtifactWriter::link(const std::string& from, const std::string& to) {
+  if (!isContainedRelative(from) || !isContainedRelative(to)) throw std::logic_error("artifact path leaves its folder");
+  const fs::path src = fs::path(tmp_) / from, dst = fs::path(tmp_) / to;
+  std::error_code ec;
+  fs::create_directories(dst.parent_path(), ec);
+  if (ec) throw InputError(dir_ + ": cannot create the folder for " + to + ": " + ec.message());
+  if (::link(src.c_str(), dst.c_str()) == 0) return true;
+  if (errno == EEXIST) throw InputError(dir_ + ": " + to + " exists already");
+  // No hard links here (FAT, some network file systems): a copy.
+  std::ifstream in(src, std::ios::binary);
+  if (!in) throw InputError(dir_ + ": cannot read " + from + " back");
+  write(to, [&in](std::ostream& out) { out << in.rdbuf(); });
+  return false;
+}
+
 void ArtifactWriter::commit() {
   if (std::rename(tmp_.c_str(), target_.c_str()) == 0) {  // DIR did not exist, or was empty
     committed_ = true;

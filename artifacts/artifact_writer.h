@@ -55,6 +55,9 @@ class ArtifactWriter {
   FileDigest write(const std::string& rel, const std::string& contents);
   // Streams DIR/rel from `fill` (no in-memory copy of large files).
   FileDigest write(const std::string& rel, const std::function<void(std::ostream&)>& fill);
+  // Makes DIR/to the same file as DIR/from (written before): a hard link,
+  // or a copy where the file system has none. Returns whether it linked.
+  bool link(const std::string& from, const std::string& to);
   void commit();
 
  private:

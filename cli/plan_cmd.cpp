@@ -144,6 +144,9 @@ void registerPlan(CLI::App& app, Action& run) {
   cmd->add_option("--precision", a->precisions, "Transfer precisions: fp32,fp16,int8")->delimiter(',')->capture_default_str();
   cmd->add_option("--objective", a->objectives, "Objectives: latency,throughput")->delimiter(',')->capture_default_str();
   cmd->add_flag("--emit-onnx", req.emit_onnx, "Also write plans/<id>/head.onnx and tail.onnx");
+  cmd->add_flag("--self-contained", req.self_contained,
+                "With --emit-onnx: each split file keeps its own weights (loadable from memory) instead of one "
+                "shared plans/<id>/weights.data");
   cmd->add_option("--pin-device", req.options.pin_device, "Run this node (key) on the device (repeatable)");
   cmd->add_option("--pin-cloud", req.options.pin_cloud, "Run this node (key) on the cloud (repeatable)");
   cmd->callback([a, down, &run] {

@@ -15,6 +15,7 @@
 #include "ort_profile.h"
 #include "planning.h"
 #include "sha256.h"
+#include "shared_weights.h"
 #include "split.h"
 
 namespace onnxcut {
@@ -105,15 +106,19 @@ void renameDataFile(onnx::ModelProto& m, const std::string& from, const std::str
 // what was written (a side with no file is left empty). A file with the
 // same contents as one already written (the all-device heads of every
 // precision, the all-cloud fp32 tail: each the whole model) is not written
-// again: the plan names the first one (docs/plan-table.md).
+// again: the plan names the first one. Unless self-contained, weights go to
+// one shared weights file (docs/plan-table.md, "Files written once").
 std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::vector<WrittenFile>& written,
-                                    const std::function<void(const std::string&)>& progress) {
+                                    bool self_contained, const std::function<void(const std::string&)>& progress) {
   std::map<int, PlanFiles> files;
   struct Stored {
     std::string file, data;
   };
   std::map<std::string, Stored> by_content;  // content key -> where it is
   constexpr const char* kPlaceholder = "onnxcut-data-file";
+  constexpr const char* kWeights = "weights.data";
+  SharedWeights shared(r.model.baseDir(), &r.model.model());
+  std::vector<std::string> weight_dirs;  // plan folders whose files read weights.data
   for (const auto& p : r.plans.plans) {
     if (progress)
       progress("writing split files: plan " + std::to_string(p.id + 1) + "/" + std::to_string(r.plans.plans.size()));
@@ -124,10 +129,13 @@ std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::
                            "files fix the batch at 1");
     const std::string dir = "plans/" + std::to_string(p.id) + "/";
     PlanFiles& f = files[p.id];
-    // Weights the model keeps outside go to a data file next to each part
-    // (streamed from the model's files), never a reference back to them.
     auto part = [&](onnx::ModelProto& m, const char* name, std::string& file, std::string& data) {
-      const auto ranges = relocateExternalData(m, r.model.baseDir(), kPlaceholder);
+      std::vector<DataRange> ranges;
+      bool uses_shared = false;
+      if (self_contained)  // weights kept outside go to a data file next to the part
+        ranges = relocateExternalData(m, r.model.baseDir(), kPlaceholder);
+      else
+        uses_shared = shared.adopt(m, kWeights);
       // Same key, same bytes: the serialized part with its data file
       // unnamed, and the model ranges its data file is copied from.
       HashingBuf hb;
@@ -149,6 +157,10 @@ std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::
         const FileDigest d = writer.write(data, [&ranges](std::ostream& o) { copyDataRanges(ranges, o); });
         written.push_back({data, d.sha256, d.bytes});
       }
+      if (uses_shared) {
+        data = dir + kWeights;
+        if (std::find(weight_dirs.begin(), weight_dirs.end(), dir) == weight_dirs.end()) weight_dirs.push_back(dir);
+      }
       file = dir + name + ".onnx";
       const FileDigest d = writer.write(file, [&m](std::ostream& o) { serializeModel(m, o); });
       written.push_back({file, d.sha256, d.bytes});
@@ -156,6 +168,15 @@ std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::
     };
     if (split.head) part(*split.head, "head", f.head, f.head_data);
     if (split.tail) part(*split.tail, "tail", f.tail, f.tail_data);
+  }
+  if (!weight_dirs.empty()) {
+    if (progress) progress("writing the shared weights file (" + std::to_string(shared.tensors()) + " tensors)");
+    const std::string first = weight_dirs.front() + kWeights;
+    const FileDigest d = writer.write(first, [&shared](std::ostream& o) { shared.write(o); });
+    for (const auto& dir : weight_dirs) {
+      if (dir + kWeights != first) writer.link(first, dir + kWeights);
+      written.push_back({dir + kWeights, d.sha256, d.bytes});
+    }
   }
   std::sort(written.begin(), written.end(), [](const WrittenFile& a, const WrittenFile& b) { return a.path < b.path; });
   return files;
@@ -192,7 +213,8 @@ nlohmann::json requestJson(const PlanRequest& req) {
             {"costs_csv", req.costs_csv.empty() ? json(nullptr) : json(fileName(req.costs_csv))},
             {"device", side(req.device)},
             {"cloud", side(req.cloud)},
-            {"emit_onnx", req.emit_onnx}};
+            {"emit_onnx", req.emit_onnx},
+            {"self_contained", req.self_contained}};
   return j;
 }
 
@@ -224,7 +246,7 @@ PlanResult planModel(const PlanRequest& req) {
     return r;
   }
   ArtifactWriter writer(req.output_dir);
-  if (req.emit_onnx) r.files = ctx.files = emitSplits(r, writer, ctx.written, req.progress);
+  if (req.emit_onnx) r.files = ctx.files = emitSplits(r, writer, ctx.written, req.self_contained, req.progress);
   r.table = planTableJson(r.model, r.plans, req.options, ctx);
   writer.write("plan-table.json", r.table.dump(2) + "\n");
   writer.commit();

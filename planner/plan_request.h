@@ -35,6 +35,11 @@ struct PlanRequest {
   PlanOptions options;
   std::string output_dir;                // empty: plan in memory, write nothing
   bool emit_onnx = false;                // also write plans/<id>/head.onnx, tail.onnx
+  // Split files keep their weights: inline (or in a data file of their own
+  // for models with external data), so each file stands alone and loads
+  // from memory. Default (false): every weight is stored once, in
+  // plans/<id>/weights.data, hard links to one file (docs/plan-table.md).
+  bool self_contained = false;
   // Called at the start of each long step ("reading the model", "writing
   // split files 3/12"...), for a progress line; may be empty.
   std::function<void(const std::string&)> progress;

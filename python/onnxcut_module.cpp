@@ -39,7 +39,7 @@ PyPlanResult plan(const std::string& model, const std::string& output_dir, const
                   const std::vector<std::string>& precisions, const std::vector<std::string>& objectives,
                   double min_mbps, double max_mbps, double rtt_ms, std::optional<double> down_mbps,
                   const std::vector<std::string>& pin_device, const std::vector<std::string>& pin_cloud,
-                  bool emit_onnx) {
+                  bool emit_onnx, bool self_contained) {
   PlanRequest req;
   req.model = model;
   req.output_dir = output_dir;
@@ -60,6 +60,7 @@ PyPlanResult plan(const std::string& model, const std::string& output_dir, const
   o.pin_device = pin_device;
   o.pin_cloud = pin_cloud;
   req.emit_onnx = emit_onnx;
+  req.self_contained = self_contained;
   PlanResult r = [&] {
     py::gil_scoped_release release;  // planning is pure C++
     return planModel(req);
@@ -176,7 +177,7 @@ PYBIND11_MODULE(onnxcut, m) {
         py::arg("objectives") = std::vector<std::string>{"latency"}, py::arg("min_mbps") = 0.1,
         py::arg("max_mbps") = 1000.0, py::arg("rtt_ms") = kDefaultRttMs, py::arg("down_mbps") = py::none(),
         py::arg("pin_device") = std::vector<std::string>{}, py::arg("pin_cloud") = std::vector<std::string>{},
-        py::arg("emit_onnx") = false,
+        py::arg("emit_onnx") = false, py::arg("self_contained") = false,
         "Plans a model for every bandwidth in [min_mbps, max_mbps]; writes output_dir when given.\n"
         "Costs: costs= a CSV, or device= and cloud= (hardware profile names or files), or the\n"
         "*_ort_profile= ONNX Runtime profiles.");

@@ -47,8 +47,8 @@ class Plan(unittest.TestCase):
             self.assertEqual(json.load(f), r.table)
         listed = set()
         for p in r.table["plans"]:
-            for side in ("head", "tail"):
-                if p[side]:
+            for side in ("head", "tail", "head_data", "tail_data"):
+                if p.get(side):
                     listed.add(p[side])
                     self.assertTrue(os.path.isfile(os.path.join(out, p[side])), p[side])
         written = {os.path.relpath(os.path.join(d, f), out) for d, _, fs in os.walk(os.path.join(out, "plans"))

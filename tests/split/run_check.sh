@@ -22,6 +22,11 @@ esac; done
 "$cli" inspect "$model" "${shape_args[@]}" --json | python3 "$root/scripts/size_costs.py" ramp > "$work/costs.csv"
 "$cli" plan "$model" --costs "$work/costs.csv" --precision fp32,fp16,int8 --emit-onnx -o "$work/out" "${plan_args[@]}" > "$work/plan.log"
 node "$root/scripts/check_split.js" "$work/out" "$model" --runs 2 "${check_args[@]}"
+case " ${plan_args[*]} " in
+  *" --self-contained "*) ;;
+  *) if [ -f "$model" ] && [ "${model##*.}" = onnx ] && ! ls "$(dirname "$model")"/*.data >/dev/null 2>&1; then
+       python3 "$here/check_shared_weights.py" "$work/out" "$model"; fi;;
+esac
 # --batch=N: the same split files at another batch (a symbolic batch kept).
 if [ -n "$batch" ]; then node "$root/scripts/check_split.js" "$work/out" "$model" --runs 2 --batch "$batch" "${check_args[@]}"; fi
 
