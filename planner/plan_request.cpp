@@ -41,6 +41,8 @@ void validateRequest(const PlanRequest& req) {
           optionRef("cloud.profile") + " PROFILE or " + optionRef("cloud.ort_profile") + " FILE)");
   if (req.emit_onnx && req.output_dir.empty())
     e.add(optionRef("emit_onnx") + " needs " + optionRef("output_dir"));
+  if (req.self_contained && !req.emit_onnx)
+    e.add(optionRef("self_contained") + " is about split files: it needs " + optionRef("emit_onnx"));
   e.throwIfAny("bad plan request");
 }
 
