@@ -26,13 +26,6 @@ void pointAt(onnx::TensorProto& t, const std::string& file, int64_t offset, int6
   add("length", std::to_string(length));
 }
 
-int64_t fileSize(const std::string& path) {
-  std::error_code ec;
-  const auto n = std::filesystem::file_size(path, ec);
-  if (ec) throw InputError(path + ": cannot read external data: " + ec.message());
-  return static_cast<int64_t>(n);
-}
-
 }  // namespace
 
 SharedWeights::SharedWeights(std::string model_dir, const onnx::ModelProto* source, int64_t min_bytes)
@@ -57,7 +50,7 @@ bool SharedWeights::adopt(onnx::ModelProto& part, const std::string& file_name) 
     DataRange d;
     d.source = (std::filesystem::path(dir_) / r.location).string();
     d.offset = r.offset;
-    d.length = r.length >= 0 ? r.length : fileSize(d.source) - r.offset;
+    d.length = r.length >= 0 ? r.length : dataFileLength(d.source) - r.offset;
     const std::string key = "file\n" + d.source + "\n" + std::to_string(d.offset) + "\n" + std::to_string(d.length);
     auto it = by_key_.find(key);
     if (it == by_key_.end()) {

@@ -57,16 +57,12 @@ std::vector<std::string> externalFiles(const onnx::ModelProto& m) {
   return {files.begin(), files.end()};
 }
 
-namespace {
-
-int64_t fileLength(const std::string& path) {
+int64_t dataFileLength(const std::string& path) {
   std::error_code ec;
   const auto n = std::filesystem::file_size(path, ec);
   if (ec) throw InputError(path + ": cannot read external data: " + ec.message());
   return static_cast<int64_t>(n);
 }
-
-}  // namespace
 
 void inlineSmallExternalData(onnx::ModelProto& m, const std::string& model_dir, int64_t max_elements) {
   namespace fs = std::filesystem;
@@ -78,7 +74,7 @@ void inlineSmallExternalData(onnx::ModelProto& m, const std::string& model_dir, 
       if (d < 0 || __builtin_mul_overflow(n, d, &n)) return;
     if (n > max_elements) return;
     const std::string file = (fs::path(model_dir) / r.location).string();
-    const int64_t length = r.length >= 0 ? r.length : fileLength(file) - r.offset;
+    const int64_t length = r.length >= 0 ? r.length : dataFileLength(file) - r.offset;
     std::ifstream in(file, std::ios::binary);
     std::string bytes(static_cast<size_t>(std::max<int64_t>(length, 0)), '\0');
     in.seekg(r.offset);
@@ -102,7 +98,7 @@ std::vector<DataRange> relocateExternalData(onnx::ModelProto& part, const std::s
     DataRange d;
     d.source = (fs::path(model_dir) / r.location).string();
     d.offset = r.offset;
-    d.length = r.length >= 0 ? r.length : fileLength(d.source) - r.offset;
+    d.length = r.length >= 0 ? r.length : dataFileLength(d.source) - r.offset;
     at = (at + kAlign - 1) / kAlign * kAlign;
     d.dest_offset = at;
     at += d.length;

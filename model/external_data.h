@@ -52,6 +52,9 @@ struct DataRange {
 // returns what to copy there from the model's files (`model_dir`).
 std::vector<DataRange> relocateExternalData(onnx::ModelProto& part, const std::string& model_dir,
                                             const std::string& data_name);
+// Size of one of a model's data files; throws InputError naming it.
+int64_t dataFileLength(const std::string& path);
+
 // Writes the data file: the ranges in order, zero-filled between them,
 // streamed through a small buffer.
 void copyDataRanges(const std::vector<DataRange>& ranges, std::ostream& out);
