@@ -1,0 +1,72 @@
+// Loads onnxcut's runtime library for Node.js (build/onnxcut_node.node, or
+// share/onnxcut/onnxcut_node.node when installed, or $ONNXCUT_NODE_ADDON)
+// and reads frames off a byte stream. Framing, plan tables, selection,
+// estimation and switching are all the C++ library's (docs/wire.md); this
+// file only moves bytes.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+function loadAddon() {
+  const places = [process.env.ONNXCUT_NODE_ADDON, path.join(__dirname, '..', 'onnxcut_node.node'),
+    path.join(__dirname, '..', 'build', 'onnxcut_node.node')].filter(Boolean);
+  for (const p of places) if (fs.existsSync(p)) return require(p);
+  throw new Error(`onnxcut's Node.js addon was not found (looked in ${places.join(', ')}): run make`);
+}
+
+function loadOrt() {
+  return require(path.join(__dirname, '..', 'node_modules', 'onnxruntime-node'));
+}
+
+const HEADER = 24;
+
+// Calls onFrame(frame) for every whole frame that arrives on `socket`;
+// onError(message) when the stream cannot be framed any more (a bad header:
+// the caller closes the connection).
+function frameReader(addon, maxPayload, onFrame, onError) {
+  let chunks = [], have = 0, need = HEADER, header = null;
+  return (data) => {
+    chunks.push(data);
+    have += data.length;
+    while (have >= need) {
+      const buf = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, have);
+      chunks = [buf];
+      if (!header) {
+        try { header = addon.decodeHeader(buf.subarray(0, HEADER), maxPayload); }
+        catch (e) { onError(e.message); chunks = []; have = 0; need = Infinity; return; }
+        need = HEADER + header.payload;
+        continue;
+      }
+      const frameBytes = buf.subarray(0, need);
+      const rest = buf.subarray(need);
+      let frame = null, err = null;
+      try { frame = addon.decode(Buffer.from(frameBytes)); } catch (e) { err = e.message; }
+      chunks = rest.length ? [rest] : [];
+      have = rest.length;
+      need = HEADER;
+      header = null;
+      if (err) onError(err, false); else onFrame(frame);
+    }
+  };
+}
+
+// An ORT tensor as a frame tensor and back (the bytes as ORT holds them).
+function toWire(name, t) {
+  const data = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return { name, dtype: t.type, dims: t.dims.map(Number), data };
+}
+const TYPED = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array,
+  uint8: Uint8Array, int8: Int8Array, bool: Uint8Array, float16: Uint16Array, uint16: Uint16Array, int16: Int16Array,
+  uint32: Uint32Array, uint64: BigUint64Array };
+function fromWire(ort, w) {
+  const T = TYPED[w.dtype];
+  if (!T) throw new Error(`tensor ${w.name}: dtype ${w.dtype} not supported here`);
+  const copy = Buffer.from(w.data);  // aligned, owned
+  const arr = new T(copy.buffer, copy.byteOffset, copy.byteLength / T.BYTES_PER_ELEMENT);
+  return new ort.Tensor(w.dtype, arr, w.dims);
+}
+
+const SESSION_OPTIONS = { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1,
+  executionMode: 'sequential', logSeverityLevel: 4 };
+
+module.exports = { loadAddon, loadOrt, frameReader, toWire, fromWire, SESSION_OPTIONS, HEADER };
