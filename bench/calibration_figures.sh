@@ -24,7 +24,7 @@ shape() { [ "$1" = ppocr_cls_mobilenetv3 ] && echo "x=1x3x48x192" || true; }
 for pass in 1 2 3 4 5 6; do
   for m in $models; do
     sh=$(shape "$m")
-    "$BUILD/onnxcut" profile "$S/$m.onnx" ${sh:+--input-shape $sh} --runs 10 -o "$w/$m.p$pass.csv" >/dev/null
+    "$BUILD/onnxcut" profile "$S/$m.onnx" ${sh:+--input-shape $sh} --runs 10 --kernel-only -o "$w/$m.p$pass.csv" >/dev/null
   done
 done
 # Per-node minima: set 1 from the odd passes, set 2 from the even ones.

@@ -10,7 +10,11 @@
 //        [--precision fp32] [--policy adaptive|device-only|cloud-only|plan:ID|every-plan]
 //        [--initial-mbps 10] [--estimator harmonic|ewma] [--window 5] [--margin 0.1] [--patience 3]
 //        [--check MODEL.onnx] [--csv FRAMES.csv] [--json SUMMARY.json] [--seed 1] [--timeout-ms 30000]
+//        [--device-slowdown K]
 //
+// --device-slowdown K emulates a device K times slower than this machine:
+// after each head run, the runner waits K - 1 times the head's time (plan
+// such a device with costs whose device_ms are K times the measured ones).
 // One CSV row per frame: frame, plan, precision, bytes_up, bytes_down, head_ms,
 // transfer_ms (network: round trip less the server's queue and tail time),
 // server_queue_ms, tail_ms, total_ms, estimate_mbps (used for this frame's
@@ -33,7 +37,8 @@ function usage(msg) {
 
 function parseArgs(argv) {
   const a = { server: '', frames: 50, fps: 0, precision: 'fp32', policy: 'adaptive', initialMbps: 10, estimator: 'harmonic',
-    window: 5, alpha: 0.3, margin: 0.1, patience: 3, check: '', csv: '', json: '', seed: 1, timeoutMs: 30000, pos: [] };
+    window: 5, alpha: 0.3, margin: 0.1, patience: 3, check: '', csv: '', json: '', seed: 1, timeoutMs: 30000,
+    slowdown: 1, pos: [] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const str = () => { if (i + 1 >= argv.length) usage(`${k} needs a value`); return argv[++i]; };
@@ -54,6 +59,7 @@ function parseArgs(argv) {
     else if (k === '--json') a.json = str();
     else if (k === '--seed') a.seed = num();
     else if (k === '--timeout-ms') a.timeoutMs = num();
+    else if (k === '--device-slowdown') a.slowdown = num();
     else if (k.startsWith('--')) usage(`unknown option ${k}`);
     else a.pos.push(k);
   }
@@ -62,6 +68,7 @@ function parseArgs(argv) {
   if (!(a.frames >= 1 && Number.isInteger(a.frames) && a.frames <= 1e6)) usage('--frames needs a whole number from 1 to 1000000');
   if (!/^(adaptive|device-only|cloud-only|every-plan|plan:\d+)$/.test(a.policy)) usage(`unknown --policy ${a.policy}`);
   if (!['harmonic', 'ewma'].includes(a.estimator)) usage('--estimator is harmonic or ewma');
+  if (!(a.slowdown >= 1 && a.slowdown <= 1000)) usage('--device-slowdown is from 1 to 1000');
   return a;
 }
 
@@ -191,6 +198,12 @@ async function main() {
       const hf = {};
       for (const n of h.inputNames) hf[n] = avail[n];
       Object.assign(avail, await h.run(hf));
+      // A slower device, emulated: the head takes --device-slowdown times
+      // what it took here (the rest waited out).
+      if (args.slowdown > 1) {
+        const took = Number(process.hrtime.bigint() - start) / 1e6;
+        await new Promise((r) => setTimeout(r, took * (args.slowdown - 1)));
+      }
     }
     const headDone = process.hrtime.bigint();
     let row = { frame: k, plan: planId, precision: plan.precision, bytes_up: 0, bytes_down: 0,

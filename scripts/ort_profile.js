@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Per-node latency with ONNX Runtime's profiler, for `onnxcut profile`.
-//   node scripts/ort_profile.js MODEL.onnx RUNS INPUTS_JSON OUT_PREFIX
+//   node scripts/ort_profile.js MODEL.onnx RUNS INPUTS_JSON OUT_PREFIX [WHOLE_JSON]
 // INPUTS_JSON: [{"name", "shape", "dtype"}]. Graph optimizations are
 // disabled and one thread is used, so each ONNX node runs as one kernel.
 // ORT writes the Chrome-trace JSON profile as OUT_PREFIX_<timestamp>.json.
+// WHOLE_JSON: then the same runs again with profiling off, each timed whole
+// (session.run from JavaScript, what a runtime sees), as {"run_ms": [...]}.
 'use strict';
 const path = require('path');
 const ort = require(path.join(__dirname, '..', 'node_modules', 'onnxruntime-node'));
@@ -16,7 +18,7 @@ const TYPED = { float32: Float32Array, float64: Float64Array, int64: BigInt64Arr
   uint8: Uint8Array, int8: Int8Array, bool: Uint8Array };
 
 async function main() {
-  const [model, runsArg, inputsJson, prefix] = process.argv.slice(2);
+  const [model, runsArg, inputsJson, prefix, wholeJson] = process.argv.slice(2);
   const runs = Number(runsArg);
   if (!model || !(runs >= 1) || !inputsJson || !prefix) {
     console.error('usage: ort_profile.js MODEL RUNS INPUTS_JSON OUT_PREFIX');
@@ -38,5 +40,18 @@ async function main() {
   }
   for (let r = 0; r < runs; r++) await session.run(feeds);
   session.endProfiling();  // writes OUT_PREFIX_<date>.json
+  if (wholeJson) {
+    const plain = await ort.InferenceSession.create(model, {
+      graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1,
+      executionMode: 'sequential', logSeverityLevel: 4 });
+    await plain.run(feeds);  // warm-up
+    const runMs = [];
+    for (let r = 1; r < runs; r++) {
+      const t0 = process.hrtime.bigint();
+      await plain.run(feeds);
+      runMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    require('fs').writeFileSync(wholeJson, JSON.stringify({ run_ms: runMs }));
+  }
 }
 main().catch((e) => { console.error(`ort_profile: ${e.message}`); process.exit(1); });

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The runner switches plans as a shaped link's bandwidth changes (issue 13;
+# docs/wire.md, "Shaped link"). Root only (network namespaces, tc tbf):
+# otherwise it skips. Costs are measured here (onnxcut profile) and the
+# device is emulated 8 times slower than this machine (--device-slowdown),
+# so offloading pays at high bandwidth and not at low. The link starts fast;
+# after a few frames it drops; the adaptive runner must move from the fast
+# band's plan to the slow band's plan. The namespaces are deleted on every
+# exit path.
+#   shaped.sh CLI MODEL.onnx WORK
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+cli=$1; model=$2; work=$3
+[ "$(id -u)" -eq 0 ] || { echo "skipped: needs root (network namespaces, tc)"; exit 77; }
+command -v tc >/dev/null && command -v ip >/dev/null || { echo "skipped: ip/tc not found"; exit 77; }
+command -v node >/dev/null || { echo "skipped: node not found"; exit 77; }
+export ONNXCUT_NODE_ADDON=${ONNXCUT_NODE_ADDON:-$root/build/onnxcut_node.node}
+[ -f "$ONNXCUT_NODE_ADDON" ] || { echo "skipped: the Node.js addon is not built"; exit 77; }
+link=$root/scripts/shaped_link.sh
+name=ocs$(( $$ % 100000 ))
+rm -rf "$work" && mkdir -p "$work"
+ip netns add "$name-probe" 2>/dev/null || { echo "skipped: cannot create network namespaces here"; exit 77; }
+ip netns del "$name-probe"
+cleanup() { jobs -p | xargs -r kill 2>/dev/null || true; "$link" stop "$name"; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+"$cli" profile "$model" -o "$work/measured.csv" --runs 5 > /dev/null 2>&1
+python3 - "$work/measured.csv" "$work/costs.csv" 8 <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+k = float(sys.argv[3])
+with open(sys.argv[2], "w") as f:
+    f.write("node,device_ms,cloud_ms\n")
+    for r in rows:
+        node = r["node"]
+        if any(c in node for c in ',"'): node = '"' + node.replace('"', '""') + '"'
+        f.write(f"{node},{float(r['device_ms']) * k:.6f},{float(r['cloud_ms']):.6f}\n")
+PY
+"$cli" plan "$model" --costs "$work/costs.csv" --rtt-ms 0.2 --min-mbps 0.5 --max-mbps 1000 --emit-onnx -o "$work/plan" > /dev/null
+# Two rates in different bands: the plan at 200 Mbit/s and the first rate
+# below it whose band plan differs (searched down to 1 Mbit/s).
+read -r hi lo plan_hi plan_lo < <(python3 - "$work/plan/plan-table.json" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[1]))
+bands = t["tables"][0]["bands"]
+def plan(m): return next(b["plan"] for b in bands if b["min_mbps"] <= m < b["max_mbps"])
+hi = 200.0
+for lo in (100, 50, 20, 10, 5, 2, 1):
+    if plan(lo) != plan(hi):
+        print(hi, lo, plan(hi), plan(lo)); break
+else:
+    print(hi, 0, plan(hi), -1)
+PY
+)
+[ "$lo" != 0 ] || { echo "FAIL: the table picks one plan from 1 to 200 Mbit/s; the test needs a switch"; exit 1; }
+echo "plan $plan_hi at $hi Mbit/s, plan $plan_lo at $lo Mbit/s"
+addr=$("$link" start "$name" "$hi")
+"$link" srv "$name" node "$root/scripts/onnxcut_server.js" "$work/plan" --host "$addr" --port 7070 > "$work/server.log" 2>&1 &
+for _ in $(seq 1 100); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.1; done
+grep -q listening "$work/server.log" || { cat "$work/server.log"; echo "FAIL: the server did not start"; exit 1; }
+( sleep 4; "$link" rate "$name" "$lo" ) &
+timeout 180 "$link" dev "$name" node "$root/scripts/onnxcut_device.js" "$work/plan" --server "$addr:7070" \
+  --policy adaptive --frames 40 --fps 5 --initial-mbps "$hi" --device-slowdown 8 --patience 2 \
+  --csv "$work/frames.csv" --json "$work/summary.json" > "$work/device.log" || { cat "$work/device.log"; echo "FAIL: device runner"; exit 1; }
+cat "$work/device.log"
+python3 - "$work/frames.csv" "$plan_hi" "$plan_lo" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+hi, lo = int(sys.argv[2]), int(sys.argv[3])
+plans = [int(r["plan"]) for r in rows]
+assert hi in plans[:10], f"the fast link's plan {hi} was not used first: {plans}"
+assert lo in plans, f"the slow link's plan {lo} was never chosen: {plans}"
+assert plans.index(lo) > plans.index(hi), plans
+print("switched from plan", hi, "to plan", lo, "at frame", plans.index(lo), "of", len(plans), ":", plans)
+PY
+echo "shaped ok"
