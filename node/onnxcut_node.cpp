@@ -329,12 +329,14 @@ const char* typeName(wire::FrameType t) {
     case wire::FrameType::error: return "error";
     case wire::FrameType::load_query: return "load_query";
     case wire::FrameType::load_report: return "load_report";
+    case wire::FrameType::probe: return "probe";
+    case wire::FrameType::probe_ack: return "probe_ack";
   }
   return "";
 }
 
 bool typeFromName(const std::string& n, wire::FrameType& t) {
-  for (int k = 1; k <= 7; ++k)
+  for (int k = 1; k <= 9; ++k)
     if (n == typeName(static_cast<wire::FrameType>(k))) {
       t = static_cast<wire::FrameType>(k);
       return true;
@@ -408,6 +410,7 @@ napi_value encodeFrame(napi_env env, napi_callback_info info) {
   f.load = optNum(js, a[0], "load", 1);
   f.error_code = static_cast<wire::ErrorCode>(static_cast<uint16_t>(optNum(js, a[0], "error_code", 7)));
   if (napi_value v = js.get(a[0], "message")) f.message = js.toStr(v, "message");
+  if (napi_value v = js.get(a[0], "padding_bytes")) f.padding.assign(static_cast<size_t>(js.toNum(v, "padding_bytes")), '\0');
   if (js.failed) return nullptr;
   return js.buffer(wire::encode(f));
 }
@@ -452,6 +455,7 @@ napi_value decodeFrame(napi_env env, napi_callback_info info) {
   js.set(o, "load", js.num(f.load));
   js.set(o, "error_code", js.num(static_cast<double>(f.error_code)));
   js.set(o, "message", js.str(f.message));
+  js.set(o, "padding_bytes", js.num(static_cast<double>(f.padding.size())));
   return js.failed ? nullptr : o;
 }
 

@@ -1,5 +1,6 @@
 #include "onnxcut_wire.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -141,7 +142,7 @@ class Reader {
   const Limits& lim_;
 };
 
-bool knownType(uint16_t t) { return t >= 1 && t <= 7; }
+bool knownType(uint16_t t) { return t >= 1 && t <= 9; }
 
 }  // namespace
 
@@ -198,6 +199,8 @@ std::string encode(const Frame& f) {
       p.f64(f.recent_compute_ms);
       p.f64(f.load);
       break;
+    case FrameType::probe: p.str(f.padding); break;
+    case FrameType::probe_ack: break;
   }
   Writer h;
   h.out.append(kMagic, 4);
@@ -266,6 +269,10 @@ Result<Frame> decode(const char* data, size_t n, const Limits& limits) {
       f.recent_compute_ms = r.f64("recent_compute_ms", 0);
       f.load = r.f64("load", 1);
       break;
+    case FrameType::probe:
+      f.padding = r.str(static_cast<uint32_t>(std::min<uint64_t>(limits.max_payload, 0xffffffffu)), "the probe's padding");
+      break;
+    case FrameType::probe_ack: break;
   }
   if (!r.ok()) return fail(r.error);
   if (r.left() != 0) return fail(std::to_string(r.left()) + " bytes left over after the frame's fields");

@@ -27,6 +27,8 @@ enum class FrameType : uint16_t {
   error = 5,        // either way: code and message; the frame id names the request
   load_query = 6,   // device -> server: how loaded are you?
   load_report = 7,  // server -> device: queue length, recent compute time
+  probe = 8,        // device -> server: padding bytes, to time a transfer when a plan sends nothing
+  probe_ack = 9,    // server -> device: at once, not queued
 };
 
 // A tensor as it travels: ONNX data type code (TensorProto enum: 1 float,
@@ -66,6 +68,8 @@ struct Frame {
   // error
   ErrorCode error_code = ErrorCode::internal;
   std::string message;
+  // probe: the padding (its bytes are what is timed)
+  std::string padding;
 };
 
 struct Limits {

@@ -10,8 +10,11 @@
 //        [--precision fp32] [--policy adaptive|device-only|cloud-only|plan:ID|every-plan]
 //        [--initial-mbps 10] [--estimator harmonic|ewma] [--window 5] [--margin 0.1] [--patience 3]
 //        [--check MODEL.onnx] [--csv FRAMES.csv] [--json SUMMARY.json] [--seed 1] [--timeout-ms 30000]
-//        [--device-slowdown K]
+//        [--device-slowdown K] [--max-seconds S]
 //
+// --max-seconds S: no frame starts after S seconds (a trace replay's length).
+// --probe-bytes B (adaptive; default 16000): after a frame that sent
+// nothing, a probe of B bytes is timed to keep the bandwidth estimate live.
 // --device-slowdown K emulates a device K times slower than this machine:
 // after each head run, the runner waits K - 1 times the head's time (plan
 // such a device with costs whose device_ms are K times the measured ones).
@@ -38,7 +41,7 @@ function usage(msg) {
 function parseArgs(argv) {
   const a = { server: '', frames: 50, fps: 0, precision: 'fp32', policy: 'adaptive', initialMbps: 10, estimator: 'harmonic',
     window: 5, alpha: 0.3, margin: 0.1, patience: 3, check: '', csv: '', json: '', seed: 1, timeoutMs: 30000,
-    slowdown: 1, pos: [] };
+    slowdown: 1, maxSeconds: 0, probeBytes: 16000, pos: [] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const str = () => { if (i + 1 >= argv.length) usage(`${k} needs a value`); return argv[++i]; };
@@ -60,6 +63,8 @@ function parseArgs(argv) {
     else if (k === '--seed') a.seed = num();
     else if (k === '--timeout-ms') a.timeoutMs = num();
     else if (k === '--device-slowdown') a.slowdown = num();
+    else if (k === '--max-seconds') a.maxSeconds = num();
+    else if (k === '--probe-bytes') a.probeBytes = num();
     else if (k.startsWith('--')) usage(`unknown option ${k}`);
     else a.pos.push(k);
   }
@@ -125,6 +130,20 @@ async function main() {
     return heads.get(p);
   };
   const full = args.check ? await ort.InferenceSession.create(args.check, SESSION_OPTIONS) : null;
+  // Every head this run may use is loaded and run once before the first
+  // frame, as a runtime would at start: a switch never pays a load.
+  {
+    const warm = rng(args.seed + 1000);
+    const feeds = {};
+    for (const spec of info.model_inputs) feeds[spec.name] = randomInput(ort, spec, warm);
+    for (const p of plansOf) {
+      if (!p.head || heads.has(p.head)) continue;
+      const h = await head(p.head);
+      const hf = {};
+      for (const n of h.inputNames) hf[n] = feeds[n];
+      await h.run(hf);
+    }
+  }
 
   // The connection: one request at a time, replies matched by id.
   const [host, port] = args.server.split(':');
@@ -166,6 +185,7 @@ async function main() {
   let errors = 0;
   const t0 = process.hrtime.bigint();
   for (let k = 0; k < args.frames; k++) {
+    if (args.maxSeconds > 0 && Number(process.hrtime.bigint() - t0) / 1e9 >= args.maxSeconds) break;
     if (args.fps > 0) {  // pace: frame k starts no earlier than k / fps
       const due = Number(t0) / 1e6 + (k * 1000) / args.fps;
       const now = Number(process.hrtime.bigint()) / 1e6;
@@ -199,10 +219,13 @@ async function main() {
       for (const n of h.inputNames) hf[n] = avail[n];
       Object.assign(avail, await h.run(hf));
       // A slower device, emulated: the head takes --device-slowdown times
-      // what it took here (the rest waited out).
+      // what it took here. The rest is spent busy, as a device computing
+      // would be (sleeping instead let the core cool: the next head ran
+      // 15 % slower than profiled).
       if (args.slowdown > 1) {
-        const took = Number(process.hrtime.bigint() - start) / 1e6;
-        await new Promise((r) => setTimeout(r, took * (args.slowdown - 1)));
+        const took = process.hrtime.bigint() - start;
+        const until = process.hrtime.bigint() + BigInt(Math.round(Number(took) * (args.slowdown - 1)));
+        while (process.hrtime.bigint() < until) { /* busy */ }
       }
     }
     const headDone = process.hrtime.bigint();
@@ -229,6 +252,17 @@ async function main() {
     }
     row.total_ms = Number(process.hrtime.bigint() - start) / 1e6;
     rows.push(row);
+    // A plan that sends nothing measures nothing: after its frame (not in
+    // its latency) a probe of --probe-bytes is timed instead, so the
+    // estimate follows the link while the device works alone (as
+    // `onnxcut simulate` assumes: docs/simulate.md).
+    if (!plan.tail && args.policy === 'adaptive' && args.probeBytes > 0) {
+      const sentAt = process.hrtime.bigint();
+      try {
+        const r = await request({ type: 'probe', padding_bytes: args.probeBytes });
+        addon.estimatorAdd(estimator, args.probeBytes, Number(r.at - sentAt) / 1e9);
+      } catch (e) { console.error(`onnxcut_device: probe: ${e.message}`); process.exit(1); }
+    }
     if (full) {
       const ref = await full.run(feeds);
       const c = check[planId] || (check[planId] = { plan: planId, precision: plan.precision, frames: 0, bit_exact: true, max_rel_error: 0 });

@@ -111,6 +111,7 @@ async function main() {
         return send(sock, { type: 'hello_ack', id: f.id, table_sha256: sha });
       }
       if (!greeted) return error(sock, f.id, ERR.table_mismatch, 'say hello with the plan table\'s SHA-256 first');
+      if (f.type === 'probe') return send(sock, { type: 'probe_ack', id: f.id });
       if (f.type === 'load_query')
         return send(sock, { type: 'load_report', id: f.id, queue_length: queue.length + (running ? 1 : 0), recent_compute_ms: recentMs(), load: load() });
       if (f.type !== 'infer') return error(sock, f.id, ERR.bad_frame, `a server does not take ${f.type} frames`);

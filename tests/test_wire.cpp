@@ -53,6 +53,7 @@ void expectSame(const Frame& a, const Frame& b) {
   EXPECT_EQ(a.load, b.load);
   EXPECT_EQ(a.error_code, b.error_code);
   EXPECT_EQ(a.message, b.message);
+  EXPECT_EQ(a.padding, b.padding);
 }
 
 std::vector<Frame> everyType() {
@@ -91,6 +92,15 @@ std::vector<Frame> everyType() {
   rep.recent_compute_ms = 8;
   rep.load = 1.5;
   frames.push_back(rep);
+  Frame probe;
+  probe.type = FrameType::probe;
+  probe.id = 11;
+  probe.padding = std::string(1000, '\0');
+  frames.push_back(probe);
+  Frame ack;
+  ack.type = FrameType::probe_ack;
+  ack.id = 11;
+  frames.push_back(ack);
   return frames;
 }
 
@@ -162,6 +172,9 @@ TEST(Wire, CorruptFramesNameTheProblem) {
   b = good;
   b[6] = 99;
   expectError(b, "unknown frame type 99");
+  b = good;
+  b[6] = 10;
+  expectError(b, "unknown frame type 10");
   b = good;
   putU64(b, 16, uint64_t{1} << 40);  // a payload of 1 TiB announced: refused before any allocation
   expectError(b, "over the limit");
@@ -286,7 +299,7 @@ TEST(Wire, InferTensorsAreCheckedAgainstThePlansWire) {
 TEST(Wire, FramesWrittenFromTheDocumentDecode) {
   const std::string dir = std::string(ONNXCUT_SOURCE_DIR) + "/fuzz/corpus/wire/";
   int n = 0;
-  for (const char* name : {"hello", "hello_ack", "infer_int8", "infer_fp16", "result", "error", "load_query", "load_report"}) {
+  for (const char* name : {"hello", "hello_ack", "infer_int8", "infer_fp16", "result", "error", "load_query", "load_report", "probe", "probe_ack"}) {
     std::ifstream f(dir + name, std::ios::binary);
     ASSERT_TRUE(f) << dir + name;
     const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
@@ -295,7 +308,7 @@ TEST(Wire, FramesWrittenFromTheDocumentDecode) {
     EXPECT_EQ(encode(*r.value), bytes) << name;
     ++n;
   }
-  EXPECT_EQ(n, 8);
+  EXPECT_EQ(n, 10);
 }
 
 }  // namespace
