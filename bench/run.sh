@@ -30,3 +30,12 @@ rm -rf "$big"
 # Runtime library: select() against tables and bands; table loading memory.
 "$BUILD/bench/bench_select"
 bash bench/table_memory.sh "$BUILD"
+# The split run for real (issue 13, docs/measured.md): predicted vs measured
+# over a shaped link, and a trace replay. Root only (network namespaces, tc).
+if [ "$(id -u)" -eq 0 ]; then
+  pvm=$(mktemp -d)
+  bash bench/predicted_vs_measured.sh "$BUILD" "$pvm" && cp "$pvm/measured.svg" docs/measured.svg && echo "wrote docs/measured.svg"
+  rm -rf "$pvm"
+else
+  echo "predicted vs measured: skipped (needs root for network namespaces and tc)"
+fi
