@@ -59,6 +59,14 @@ PY
 timeout 120 node "$root/scripts/onnxcut_device.js" "$work/plan" --server "127.0.0.1:$port" --policy adaptive --frames 10 \
   --csv "$work/adaptive.csv" > "$work/adaptive.log" || { cat "$work/adaptive.log"; echo "FAIL: adaptive run"; exit 1; }
 [ "$(wc -l < "$work/adaptive.csv")" -eq 11 ] || { echo "FAIL: adaptive CSV rows"; exit 1; }
+# Two devices at once on one server: both served, every output still checked.
+pids=()
+for d in 1 2; do
+  timeout 120 node "$root/scripts/onnxcut_device.js" "$work/plan" --server "127.0.0.1:$port" --policy every-plan \
+    --frames "$plans" --seed "$d" --check "$model" > "$work/concurrent$d.log" 2>&1 &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || { cat "$work"/concurrent*.log; echo "FAIL: concurrent devices"; exit 1; }; done
 # A device holding another table is refused by the server.
 mkdir -p "$work/other" && cp -r "$work/plan/plans" "$work/other/"
 sed 's/"rtt_ms": 20.0/"rtt_ms": 21.0/' "$work/plan/plan-table.json" > "$work/other/plan-table.json"
