@@ -20,6 +20,20 @@ function loadOrt() {
 
 const HEADER = 24;
 
+// A plan directory as both sides open it: the addon, ONNX Runtime, the
+// table (the library's handle), its plans and manifest, and the SHA-256 of
+// plan-table.json that hello frames carry. A table the library refuses goes
+// to usage(message).
+function openPlanDir(dir, usage) {
+  const addon = loadAddon();
+  const ort = loadOrt();
+  const tablePath = path.join(dir, 'plan-table.json');
+  let table;
+  try { table = addon.tableLoad(tablePath); } catch (e) { usage(e.message); }
+  const sha = require('crypto').createHash('sha256').update(fs.readFileSync(tablePath)).digest('hex');
+  return { addon, ort, table, info: addon.tableInfo(table), sha };
+}
+
 // Calls onFrame(frame) for every whole frame that arrives on `socket`;
 // onError(message) when the stream cannot be framed any more (a bad header:
 // the caller closes the connection).
@@ -69,4 +83,4 @@ function fromWire(ort, w) {
 const SESSION_OPTIONS = { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1,
   executionMode: 'sequential', logSeverityLevel: 4 };
 
-module.exports = { loadAddon, loadOrt, frameReader, toWire, fromWire, SESSION_OPTIONS, HEADER };
+module.exports = { loadAddon, loadOrt, openPlanDir, frameReader, toWire, fromWire, SESSION_OPTIONS, HEADER };

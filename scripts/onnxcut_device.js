@@ -27,11 +27,10 @@
 // Exit: 0 done, 1 a check failed or the server answered an error, 2 bad
 // arguments or files.
 'use strict';
-const crypto = require('crypto');
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
-const { loadAddon, loadOrt, frameReader, toWire, fromWire, SESSION_OPTIONS } = require('./onnxcut_addon');
+const { openPlanDir, frameReader, toWire, fromWire, SESSION_OPTIONS } = require('./onnxcut_addon');
 
 function usage(msg) {
   console.error(`onnxcut_device: ${msg}\nusage: onnxcut_device.js PLAN_DIR --server HOST:PORT [--frames N] [--fps F] [--precision P] [--policy P] [--check MODEL] [--csv F] [--json F]`);
@@ -115,13 +114,7 @@ function quantile(sorted, q) { return sorted.length ? sorted[Math.min(sorted.len
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const dir = args.pos[0];
-  const addon = loadAddon();
-  const ort = loadOrt();
-  const tablePath = path.join(dir, 'plan-table.json');
-  let table;
-  try { table = addon.tableLoad(tablePath); } catch (e) { usage(e.message); }
-  const info = addon.tableInfo(table);
-  const sha = crypto.createHash('sha256').update(fs.readFileSync(tablePath)).digest('hex');
+  const { addon, ort, table, info, sha } = openPlanDir(dir, usage);
   const plansOf = info.plans.filter((p) => p.precision === args.precision);
   if (!plansOf.length) usage(`the table has no ${args.precision} plans`);
   const heads = new Map();

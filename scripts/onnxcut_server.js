@@ -11,11 +11,9 @@
 // Prints "onnxcut server listening on HOST:PORT" once ready (port 0: any free
 // port). --max-frames N: exit after N results (tests). SIGINT/SIGTERM: stop.
 'use strict';
-const crypto = require('crypto');
-const fs = require('fs');
 const net = require('net');
 const path = require('path');
-const { loadAddon, loadOrt, frameReader, toWire, fromWire, SESSION_OPTIONS } = require('./onnxcut_addon');
+const { openPlanDir, frameReader, toWire, fromWire, SESSION_OPTIONS } = require('./onnxcut_addon');
 
 function usage(msg) {
   console.error(`onnxcut_server: ${msg}\nusage: onnxcut_server.js PLAN_DIR [--host H] [--port P] [--max-queue N] [--max-payload-mb M] [--max-frames N]`);
@@ -44,13 +42,7 @@ const ERR = { bad_frame: 1, version: 2, table_mismatch: 3, no_such_plan: 4, bad_
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const dir = args.pos[0];
-  const addon = loadAddon();
-  const ort = loadOrt();
-  const tablePath = path.join(dir, 'plan-table.json');
-  let table;
-  try { table = addon.tableLoad(tablePath); } catch (e) { usage(e.message); }
-  const info = addon.tableInfo(table);
-  const sha = crypto.createHash('sha256').update(fs.readFileSync(tablePath)).digest('hex');
+  const { addon, ort, table, info, sha } = openPlanDir(dir, usage);
   // Every tail, loaded once (plans sharing a file share the session).
   const sessions = new Map();
   for (const p of info.plans) {
