@@ -9,9 +9,11 @@
 #  2. configure runtime/ as a project of its own (C++17, no Boost, ONNX or
 #     protobuf looked for), install it, and build the C program and the C++17
 #     runtime example against that install alone.
-#   check_install.sh BUILD_DIR SOURCE_DIR WORK_DIR
+#   check_install.sh BUILD_DIR SOURCE_DIR WORK_DIR [CXX_FLAGS [LINKER_FLAGS]]
+# (the flags of the build under test, e.g. sanitizers, so a consumer of the
+# installed libraries links the way the build itself does)
 set -euo pipefail
-build=$(cd "$1" && pwd); src=$(cd "$2" && pwd); work=$3
+build=$(cd "$1" && pwd); src=$(cd "$2" && pwd); work=$3; cxx_flags=${4:-}; link_flags=${5:-}
 rm -rf "$work" && mkdir -p "$work"
 away=$(mktemp -d /tmp/onnxcut-install-XXXXXX)
 trap 'rm -rf "$away"' EXIT
@@ -20,7 +22,8 @@ fail() { echo "FAIL: $*"; exit 1; }
 cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
 mv "$work/prefix" "$away/moved"
 prefix=$away/moved
-cmake -S "$src/examples/c_consumer" -B "$work/c_consumer" -DCMAKE_PREFIX_PATH="$prefix" > "$work/c.cmake.log" \
+cmake -S "$src/examples/c_consumer" -B "$work/c_consumer" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_FLAGS="$cxx_flags" \
+  -DCMAKE_CXX_FLAGS="$cxx_flags" -DCMAKE_EXE_LINKER_FLAGS="$link_flags" > "$work/c.cmake.log" \
   || { cat "$work/c.cmake.log"; fail "the C consumer does not configure against the install"; }
 cmake --build "$work/c_consumer" > "$work/c.build.log" 2>&1 || { cat "$work/c.build.log"; fail "the C consumer does not build"; }
 cp "$work/c_consumer/c_consumer" "$away/c_consumer"
