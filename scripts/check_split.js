@@ -30,6 +30,7 @@ const fs = require('fs');
 const path = require('path');
 const crypto = require('crypto');
 const ort = require(path.join(__dirname, '..', 'node_modules', 'onnxruntime-node'));
+const { rng, randomTensor } = require('./onnxcut_addon');
 
 function usage(msg) {
   console.error(`check_split: ${msg}\nusage: check_split.js ARTIFACT_DIR MODEL.onnx [--runs N] [--seed S] [--max-rel-error-fp16 X] [--max-rel-error-int8 X] [--json]`);
@@ -53,30 +54,6 @@ function parseArgs(argv) {
   }
   if (a.pos.length !== 2) usage('expected ARTIFACT_DIR and MODEL');
   return a;
-}
-
-// mulberry32: small seeded PRNG so runs are reproducible.
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6D2B79F5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-
-const TYPED = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array,
-  uint8: Uint8Array, int8: Int8Array, bool: Uint8Array, float16: Uint16Array };
-
-function randomTensor(spec, next) {
-  const n = spec.shape.reduce((x, y) => x * y, 1);
-  const T = TYPED[spec.dtype];
-  if (!T) throw new Error(`input ${spec.name}: dtype ${spec.dtype} not supported by the check`);
-  const data = new T(n);
-  for (let i = 0; i < n; i++) {
-    const u = next();
-    if (spec.dtype === 'int64') data[i] = BigInt(Math.floor(u * 4));
-    else if (spec.dtype === 'float32' || spec.dtype === 'float64') data[i] = u * 2 - 1;
-    else data[i] = Math.floor(u * 4);
-  }
-  return new ort.Tensor(spec.dtype === 'bool' ? 'bool' : spec.dtype, data, spec.shape);
 }
 
 // ONNX Runtime's own log lines carry colour codes whatever stderr is; its
@@ -173,7 +150,7 @@ async function main() {
     for (const spec of table.model.inputs) {
       // --batch N: every axis the table marks as the symbolic batch runs at N.
       const shape = spec.shape.map((d, i) => (args.batch && spec.dim_params && spec.dim_params[i] && spec.dim_params[i] !== '?') ? args.batch : d);
-      feeds[spec.name] = randomTensor(Object.assign({}, spec, { shape }), next);
+      feeds[spec.name] = randomTensor(ort, Object.assign({}, spec, { shape }), next);
     }
     samples.push({ feeds, ref: await full.run(feeds) });
   }

@@ -1,4 +1,5 @@
-// Loads onnxcut's runtime library for Node.js (build/onnxcut_node.node, or
+// Shared by the Node.js helpers (onnxcut_server.js, onnxcut_device.js,
+// check_split.js). Loads onnxcut's runtime library for Node.js (build/onnxcut_node.node, or
 // share/onnxcut/onnxcut_node.node when installed, or $ONNXCUT_NODE_ADDON)
 // and reads frames off a byte stream. Framing, plan tables, selection,
 // estimation and switching are all the C++ library's (docs/wire.md); this
@@ -80,7 +81,30 @@ function fromWire(ort, w) {
   return new ort.Tensor(w.dtype, arr, w.dims);
 }
 
+// mulberry32: small seeded PRNG so runs are reproducible.
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => { s = (s + 0x6D2B79F5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
+}
+
+// A seeded random input of spec {name, dtype, shape}: floats in [-1, 1),
+// integers (and bools) in {0..3}.
+function randomTensor(ort, spec, next) {
+  const T = TYPED[spec.dtype];
+  if (!T || !spec.shape) throw new Error(`input ${spec.name}: dtype ${spec.dtype} or its shape not supported`);
+  const n = spec.shape.reduce((x, y) => x * y, 1);
+  const data = new T(n);
+  for (let i = 0; i < n; i++) {
+    const u = next();
+    if (spec.dtype === 'int64') data[i] = BigInt(Math.floor(u * 4));
+    else if (spec.dtype === 'float32' || spec.dtype === 'float64') data[i] = u * 2 - 1;
+    else data[i] = Math.floor(u * 4);
+  }
+  return new ort.Tensor(spec.dtype, data, spec.shape);
+}
+
 const SESSION_OPTIONS = { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1, interOpNumThreads: 1,
   executionMode: 'sequential', logSeverityLevel: 4 };
 
-module.exports = { loadAddon, loadOrt, openPlanDir, frameReader, toWire, fromWire, SESSION_OPTIONS, HEADER };
+module.exports = { loadAddon, loadOrt, openPlanDir, frameReader, toWire, fromWire, rng, randomTensor, SESSION_OPTIONS, HEADER };

@@ -30,7 +30,7 @@
 const fs = require('fs');
 const net = require('net');
 const path = require('path');
-const { openPlanDir, frameReader, toWire, fromWire, SESSION_OPTIONS } = require('./onnxcut_addon');
+const { openPlanDir, frameReader, rng, randomTensor, toWire, fromWire, SESSION_OPTIONS } = require('./onnxcut_addon');
 
 function usage(msg) {
   console.error(`onnxcut_device: ${msg}\nusage: onnxcut_device.js PLAN_DIR --server HOST:PORT [--frames N] [--fps F] [--precision P] [--policy P] [--check MODEL] [--csv F] [--json F]`);
@@ -76,26 +76,6 @@ function parseArgs(argv) {
   return a;
 }
 
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => { s = (s + 0x6D2B79F5) >>> 0; let t = s; t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; };
-}
-
-const TYPED = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, int32: Int32Array, uint8: Uint8Array,
-  int8: Int8Array, bool: Uint8Array };
-function randomInput(ort, spec, next) {
-  const T = TYPED[spec.dtype];
-  if (!T || !spec.shape) throw new Error(`input ${spec.name}: dtype ${spec.dtype} or its shape not supported by the runner`);
-  const n = spec.shape.reduce((x, y) => x * y, 1);
-  const data = new T(n);
-  for (let i = 0; i < n; i++) {
-    const u = next();
-    data[i] = spec.dtype === 'int64' ? BigInt(Math.floor(u * 4)) : spec.dtype.startsWith('float') ? u * 2 - 1 : Math.floor(u * 4);
-  }
-  return new ort.Tensor(spec.dtype, data, spec.shape);
-}
-
 function bitExact(a, b) {
   if (!a || !b || a.type !== b.type || a.dims.join('x') !== b.dims.join('x')) return false;
   const x = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
@@ -128,7 +108,7 @@ async function main() {
   {
     const warm = rng(args.seed + 1000);
     const feeds = {};
-    for (const spec of info.model_inputs) feeds[spec.name] = randomInput(ort, spec, warm);
+    for (const spec of info.model_inputs) feeds[spec.name] = randomTensor(ort, spec, warm);
     for (const p of plansOf) {
       if (!p.head || heads.has(p.head)) continue;
       const h = await head(p.head);
@@ -203,7 +183,7 @@ async function main() {
     current = planId;
 
     const feeds = {};
-    for (const spec of info.model_inputs) feeds[spec.name] = randomInput(ort, spec, next);
+    for (const spec of info.model_inputs) feeds[spec.name] = randomTensor(ort, spec, next);
     const start = process.hrtime.bigint();
     const avail = Object.assign({}, feeds);
     if (plan.head) {
