@@ -70,14 +70,17 @@ bool SharedWeights::adopt(onnx::ModelProto& part, const std::string& file_name) 
     if (t.data_location() == onnx::TensorProto::EXTERNAL || !t.has_raw_data()) continue;
     const int64_t length = static_cast<int64_t>(t.raw_data().size());
     if (length < min_) continue;
-    const std::string key = "raw\n" + sha256Hex(t.raw_data());
+    // A copy of one of the source model's initializers (the usual case) is
+    // known by name once its bytes compare equal; anything else by a hash.
+    const auto src = source_raw_.find(t.name());
+    const bool from_source = src != source_raw_.end() && *src->second == t.raw_data();
+    const std::string key = from_source ? "source\n" + t.name() : "raw\n" + sha256Hex(t.raw_data());
     auto it = by_key_.find(key);
     if (it == by_key_.end()) {
       Entry e;
       e.length = length;
       e.offset = place(length);
-      const auto src = source_raw_.find(t.name());
-      if (src != source_raw_.end() && *src->second == t.raw_data()) e.source_bytes = src->second;
+      if (from_source) e.source_bytes = src->second;
       else e.bytes = std::move(*t.mutable_raw_data());
       it = by_key_.emplace(key, entries_.size()).first;
       entries_.push_back(std::move(e));
