@@ -14,6 +14,7 @@
 #include <set>
 
 #include "onnxcut_runtime.h"
+#include "onnxcut_wire.h"
 #include "plan_request.h"
 #include "planning.h"
 #include "sha256.h"
@@ -267,6 +268,19 @@ TEST(Manifest, RuntimeRefusesABadManifest) {
   expectError([&](json& t) { t["plans"][k]["head_io"] = 5; }, "'head_io' is not an object");
   expectError([&](json& t) { t["plans"][k]["outputs"]["device"] = {7}; }, "non-string");
   fs::remove_all(p.dir);
+}
+
+// The runtime library keeps its own table of ONNX data types (it links
+// nothing of the planner): the names and sizes the plan table writes must be
+// the ones the wire protocol reads.
+TEST(Manifest, WireDtypesAreThePlanTablesDtypes) {
+  for (int32_t code = 1; code <= 16; ++code) {
+    const std::string name = runtime::wire::dtypeName(code);
+    if (name.empty()) continue;
+    EXPECT_EQ(dtypeName(code), name) << code;
+    EXPECT_EQ(static_cast<size_t>(elementSize(code)), runtime::wire::elementBytes(code)) << name;
+  }
+  EXPECT_EQ(runtime::wire::dtypeCode(dtypeName(onnx::TensorProto::FLOAT16)), onnx::TensorProto::FLOAT16);
 }
 
 }  // namespace
