@@ -7,8 +7,8 @@
 #include <random>
 
 #include "latency_planner.h"
-#include "layered_dag.h"
-#include "min_cut.h"
+#include "synthetic_dags.h"
+#include "cut_network.h"
 #include "model_view.h"
 #include "pins.h"
 #include "planning.h"

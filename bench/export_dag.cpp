@@ -1,12 +1,12 @@
-// Writes a layered DAG (bench/layered_dag.h) as JSON, and prints the cost of
+// Writes a layered DAG (bench/synthetic_dags.h) as JSON, and prints the cost of
 // onnxcut's min cut on it and the solve time, for bench/networkx_mincut.py.
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "layered_dag.h"
-#include "min_cut.h"
+#include "synthetic_dags.h"
+#include "cut_network.h"
 #include "pins.h"
 
 using namespace onnxcut;

@@ -5,8 +5,9 @@
 #include <stdexcept>
 #include <cmath>
 #include <functional>
+#include <optional>
 
-#include "min_cut.h"
+#include "cut_network.h"
 #include "pins.h"
 
 namespace onnxcut {
@@ -70,12 +71,18 @@ class Envelope {
 }  // namespace
 
 DeviceSet optimalLatencyPlan(const LatencyProblem& pr, double up_mbps) {
+  if (!pr.cuts) {
+    const CutNetwork cuts(pr.graph, pr.costs, pr.net.precision, pr.forced);
+    LatencyProblem with = pr;
+    with.cuts = &cuts;
+    return optimalLatencyPlan(with, up_mbps);
+  }
   CutWeights w;
   w.device = 1;
   w.cloud = pr.net.load;
   w.up_per_byte = transferMs(1.0, up_mbps);
   w.down_per_byte = transferMs(1.0, pr.net.down_mbps ? *pr.net.down_mbps : up_mbps);
-  DeviceSet best = minCutPlan(pr.graph, pr.costs, pr.net.precision, w, pr.forced);
+  DeviceSet best = pr.cuts->solve(w);
   const bool all_device_allowed =
       std::none_of(pr.forced.begin(), pr.forced.end(), [](signed char f) { return f == kCloud; });
   if (all_device_allowed && !std::all_of(best.begin(), best.end(), [](char c) { return c != 0; })) {
@@ -116,7 +123,10 @@ std::vector<Band> envelopeBands(const LatencyProblem& pr, Solver solve, double m
 }  // namespace
 
 std::vector<Band> latencyBands(const LatencyProblem& pr, double min_mbps, double max_mbps) {
-  return envelopeBands(pr, [&](double up) { return optimalLatencyPlan(pr, up); }, min_mbps, max_mbps);
+  std::optional<CutNetwork> own;
+  LatencyProblem with = pr;
+  if (!with.cuts) with.cuts = &own.emplace(pr.graph, pr.costs, pr.net.precision, pr.forced);
+  return envelopeBands(with, [&](double up) { return optimalLatencyPlan(with, up); }, min_mbps, max_mbps);
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cost_model.h"
+#include "cut_network.h"
 #include "plan_graph.h"
 
 namespace onnxcut {
@@ -13,6 +14,9 @@ struct LatencyProblem {
   const NodeCosts& costs;
   const std::vector<signed char>& forced;  // from forcedSides
   Network net;                             // net.up_mbps is ignored
+  // The flow network of (graph, costs, net.precision, forced), shared by
+  // every solve of a table and across tables; built per call when null.
+  const CutNetwork* cuts = nullptr;
 };
 
 // The exact minimum-latency valid plan at uplink `up_mbps`: the min cut,

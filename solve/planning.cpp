@@ -40,11 +40,15 @@ PlanSet planTables(const PlanGraph& g, const NodeCosts& costs, const NodeKeys& k
     if (fresh) out.plans.push_back({it->second, p, d, planFigures(g, costs, d, p), cutTensors(g, d)});
     return it->second;
   };
+  // One flow network per precision, shared by every load and objective:
+  // only the capacities change between their cuts.
+  std::map<Precision, CutNetwork> cuts;
+  for (Precision p : opt.precisions) cuts.try_emplace(p, g, costs, p, forced);
   for (const auto& objective : opt.objectives) {
     for (double load : opt.loads) {
       for (Precision p : opt.precisions) {
         PlannedTable table{objective, "exact", load, p, {}};
-        const LatencyProblem pr{g, costs, forced, tableNetwork(opt, table, 1.0)};
+        const LatencyProblem pr{g, costs, forced, tableNetwork(opt, table, 1.0), &cuts.at(p)};
         auto band = [&](double lo, double hi, const DeviceSet& d) {
           const int id = planId(d, p);
           const Line line = latencyLine(out.plans[id].figures, pr.net);

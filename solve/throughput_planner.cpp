@@ -16,8 +16,9 @@
 #include <limits>
 #include <functional>
 #include <map>
+#include <optional>
 
-#include "min_cut.h"
+#include "cut_network.h"
 #include "pins.h"
 #include "plan_enumeration.h"
 
@@ -151,7 +152,10 @@ class LocalSearch {
 
 }  // namespace
 
-ThroughputResult bestThroughputPlan(const LatencyProblem& pr, double up_mbps) {
+ThroughputResult bestThroughputPlan(const LatencyProblem& pr_in, double up_mbps) {
+  std::optional<CutNetwork> own;
+  LatencyProblem pr = pr_in;
+  if (!pr.cuts) pr.cuts = &own.emplace(pr.graph, pr.costs, pr.net.precision, pr.forced);
   const double up_w = transferMs(1.0, up_mbps);
   const double down_w = transferMs(1.0, pr.net.down_mbps ? *pr.net.down_mbps : up_mbps);
   ThroughputResult r;
@@ -171,7 +175,7 @@ ThroughputResult bestThroughputPlan(const LatencyProblem& pr, double up_mbps) {
   double bound = 0;
   for (int it = 0; it < kDualIterations; ++it) {
     const CutWeights w{lambda[0], lambda[2] * pr.net.load, lambda[1] * up_w, lambda[3] * down_w};
-    const DeviceSet d = minCutPlan(pr.graph, pr.costs, pr.net.precision, w, pr.forced);
+    const DeviceSet d = pr.cuts->solve(w);
     const StageTimes s = consider(d);
     const double t[4] = {s.dev, s.up, s.cloud, s.down};
     bound = std::max(bound, lambda[0] * t[0] + lambda[1] * t[1] + lambda[2] * t[2] + lambda[3] * t[3]);
@@ -296,8 +300,11 @@ std::vector<double> geometricGrid(double lo, double hi) {
 
 }  // namespace
 
-std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min_mbps, double max_mbps,
+std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double min_mbps, double max_mbps,
                                             ThroughputMethod* method, long long enumeration_cap) {
+  std::optional<CutNetwork> own;
+  LatencyProblem pr = pr_in;
+  if (!pr.cuts) pr.cuts = &own.emplace(pr.graph, pr.costs, pr.net.precision, pr.forced);
   const double x_lo = 1.0 / max_mbps, x_hi = 1.0 / min_mbps;
   // Exact when the valid plans can be enumerated: the envelope over the
   // Pareto-optimal plans is the optimum at every bandwidth.

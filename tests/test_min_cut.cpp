@@ -5,11 +5,13 @@
 
 #include <cmath>
 
+#include "boost_peers.h"
 #include "errors.h"
 #include "latency_planner.h"
-#include "min_cut.h"
+#include "cut_network.h"
 #include "pins.h"
 #include "random_dag.h"
+#include "synthetic_dags.h"
 
 namespace onnxcut {
 namespace {
@@ -67,6 +69,59 @@ TEST(MinCut, MatchesBruteForceOnRandomDags) {
 
 // Ties, zero costs and values spanning 13 orders of magnitude: a floating-
 // point residue must never move a vertex to the wrong side.
+// At sizes brute force can't reach: the same device set as Boost's
+// Boykov-Kolmogorov on the same network (the smallest optimal source side
+// is unique), on the benchmark shapes in every cost regime and on random
+// DAGs with pins and unknown sizes; one network re-solved for many weights.
+void checkAgainstBoost(const PlanGraph& g, const NodeCosts& c, Precision p, const std::vector<signed char>& forced,
+                       const std::vector<CutWeights>& weights) {
+  const CutNetwork net(g, c, p, forced);
+  for (const CutWeights& w : weights) {
+    SCOPED_TRACE("up_per_byte " + std::to_string(w.up_per_byte) + " device " + std::to_string(w.device) +
+                 " cloud " + std::to_string(w.cloud));
+    auto csr = peers::buildCsr(net.arcs(w), net.vertexCount());
+    peers::boykovKolmogorov(csr);
+    const DeviceSet bk = peers::sourceSide(csr, g.num_nodes);
+    const DeviceSet ours = net.solve(w);
+    EXPECT_EQ(ours, bk);
+    EXPECT_EQ(net.solve(w, Orientation::from_cloud), bk) << "solved from the cloud side";
+    EXPECT_EQ(net.solve(w, Orientation::from_device), bk) << "solved from the device side";
+    EXPECT_EQ(ours, minCutPlan(g, c, p, w, forced)) << "a re-solved network differs from a fresh one";
+  }
+}
+
+TEST(MinCut, SameDeviceSetAsBoostOnBenchmarkShapes) {
+  using Gen = bench::SyntheticCase (*)(int, uint64_t);
+  for (Gen gen : {Gen(bench::cnnDag), Gen(bench::layeredDag), Gen(bench::denseDag)})
+    for (int n : {200, 1000, 3000})
+      for (uint64_t seed = 1; seed <= 3; ++seed) {
+        SCOPED_TRACE("nodes " + std::to_string(n) + " seed " + std::to_string(seed));
+        const auto sc = gen(n, seed);
+        std::vector<CutWeights> ws;
+        for (double mbps : {0.05, 0.5, 2.0, 8.0, 30.0, 120.0, 1000.0, 1e5})
+          ws.push_back({1, 1.0 + static_cast<double>(seed % 3), transferMs(1, mbps), transferMs(1, mbps)});
+        ws.push_back({0.1, 0.6, transferMs(0.3, 10), 0});  // throughput-search weightings
+        ws.push_back({0, 1, 0, 0});
+        checkAgainstBoost(sc.graph, sc.costs, Precision::fp32, std::vector<signed char>(sc.graph.num_nodes, kFree), ws);
+      }
+}
+
+TEST(MinCut, SameDeviceSetAsBoostOnRandomDagsWithPins) {
+  RandomOptions opt;
+  opt.min_nodes = 30;
+  opt.max_nodes = 150;
+  for (uint64_t seed = 20000; seed < 20300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const RandomCase rc = randomCase(seed, opt);
+    std::vector<signed char> forced;
+    try { forced = forcedSides(rc.graph, rc.pins, {}); } catch (const InputError&) { continue; }
+    std::vector<CutWeights> ws;
+    for (double mbps : {0.1, 3.0, 50.0, 2000.0})
+      ws.push_back({1, rc.net.load, transferMs(1, mbps), transferMs(1, mbps)});
+    checkAgainstBoost(rc.graph, rc.costs, rc.net.precision, forced, ws);
+  }
+}
+
 TEST(MinCut, NoResidueErrorsWithTiesAndExtremeValues) {
   RandomOptions opt;
   opt.extreme_values = true;

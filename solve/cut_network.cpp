@@ -1,0 +1,268 @@
+// Minimum-latency split as a minimum s-t cut (DADS, Hu et al., INFOCOM 2019),
+// with the fixes the published construction needs.
+//
+// The network (source s = the device, sink t = the cloud); after the max
+// flow the device set D is the source side of a minimum cut. Edges:
+//   s -> v   capacity = cloud·cloud_ms(v) + down_per_byte·bytes(outputs of v)
+//            (cut when v runs on the cloud)
+//   v -> t   capacity = device·device_ms(v)          (cut when v is on device)
+//   u -> c   capacity = up_per_byte·bytes_p(tensor)  for a tensor read by one
+//            node; a tensor read by several goes u -> x (the cost, paid once)
+//            and x -> c (infinite) through an auxiliary vertex x.
+//   c -> u   infinite, for every consumer c of a tensor made by u: no plan
+//            may send data back down (DADS omits these and can return plans
+//            that cannot run).
+// Graph inputs are made by s. Forced sides are infinite s->v or v->t edges;
+// tensors of unknown size get infinite edges both ways (never cut).
+//
+// How it is solved (docs/benchmarks.md has the measurements behind this):
+// - The network is stored reversed (source = the cloud, sink = the device)
+//   and solved in whichever orientation leaves less excess to push; either
+//   way the result is the smallest optimal device set (push_relabel.h).
+// - Forced nodes, and every vertex an infinite arc ties to them, are merged
+//   into their terminal: their arcs to free vertices become terminal arcs,
+//   so no infinite capacity ever enters a terminal arc.
+// - The structure (compressed rows) is built once; a solve only recomputes
+//   capacities. Capacities are scaled to integers (the finite total maps to
+//   2^48) so that the flow is exact and no floating-point residue can move a
+//   vertex to the wrong side; rounding changes an objective by < 2^-48 of
+//   its total.
+#include "cut_network.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+
+#include "pins.h"
+#include "push_relabel.h"
+
+namespace onnxcut {
+namespace {
+
+constexpr double kFiniteScale = 281474976710656.0;  // 2^48
+constexpr int64_t kInfinite = int64_t{1} << 56;
+constexpr double kInf = -1.0;  // an infinite bytes coefficient
+constexpr int kDeviceVertex = 0, kCloudVertex = 1;
+// Work allowed to the first orientation tried, per vertex and arc: the
+// benchmark shapes finish within 2 in the orientation that suits them
+// (docs/benchmarks.md), so 8 leaves room without wasting much on the other.
+constexpr long long kFirstBudgetPerArc = 8;
+
+[[noreturn]] void infeasible() { throw std::logic_error("min cut: forced sides admit no valid plan"); }
+
+}  // namespace
+
+CutNetwork::CutNetwork(const PlanGraph& g, const NodeCosts& costs, Precision p,
+                       const std::vector<signed char>& forced)
+    : num_nodes_(g.num_nodes), costs_(&costs), forced_(forced), down_bytes_(g.num_nodes, 0) {
+  for (const auto& t : g.tensors)
+    if (t.is_output && t.producer >= 0 && t.size_known) down_bytes_[t.producer] += t.bytes;
+  addPairs(g, p);
+  closeSides();
+  buildRows();
+}
+
+// Pairs (a, b, cap a->b, cap b->a) in the reversed orientation.
+void CutNetwork::addPairs(const PlanGraph& g, Precision p) {
+  for (const auto& t : g.tensors) {
+    if (t.consumers.empty()) continue;
+    const int u = t.producer < 0 ? kDeviceVertex : t.producer + 2;
+    if (!t.size_known) {
+      for (int c : t.consumers) pairs_.push_back({c + 2, u, kInf, kInf});
+      continue;
+    }
+    const double bytes = sentBytes(t, p);
+    if (t.consumers.size() == 1) {
+      pairs_.push_back({t.consumers[0] + 2, u, bytes, kInf});
+      continue;
+    }
+    const int x = 2 + num_nodes_ + num_aux_++;
+    pairs_.push_back({x, u, bytes, 0});
+    for (int c : t.consumers) {
+      pairs_.push_back({c + 2, x, kInf, 0});
+      pairs_.push_back({u, c + 2, kInf, 0});
+    }
+  }
+}
+
+// Sides every solve shares: the terminals, the forced nodes and whatever an
+// infinite arc ties to them (an infinite arc a->b: a on the cloud puts b on
+// the cloud, b on the device puts a on the device).
+void CutNetwork::closeSides() {
+  const int nv = vertexCount();
+  side_.assign(nv, kFree);
+  side_[kDeviceVertex] = kDevice;
+  side_[kCloudVertex] = kCloud;
+  for (int v = 0; v < num_nodes_; ++v) side_[v + 2] = forced_[v];
+  std::vector<std::vector<int>> inf_out(nv), inf_in(nv);
+  for (const auto& pr : pairs_) {
+    if (pr.ab < 0) { inf_out[pr.a].push_back(pr.b); inf_in[pr.b].push_back(pr.a); }
+    if (pr.ba < 0) { inf_out[pr.b].push_back(pr.a); inf_in[pr.a].push_back(pr.b); }
+  }
+  std::vector<int> work;
+  for (int v = 0; v < nv; ++v)
+    if (side_[v] != kFree) work.push_back(v);
+  auto set = [&](int v, signed char s) {
+    if (side_[v] == s) return;
+    if (side_[v] != kFree) infeasible();
+    side_[v] = s;
+    work.push_back(v);
+  };
+  while (!work.empty()) {
+    const int v = work.back();
+    work.pop_back();
+    if (side_[v] == kCloud) for (int w : inf_out[v]) set(w, kCloud);
+    else for (int w : inf_in[v]) set(w, kDevice);
+  }
+}
+
+void CutNetwork::buildRows() {
+  const int nv = vertexCount();
+  index_.assign(nv, -1);
+  for (int v = 0; v < nv; ++v)
+    if (side_[v] == kFree) {
+      index_[v] = static_cast<int>(free_vertex_.size());
+      free_vertex_.push_back(v);
+    }
+  const int nf = static_cast<int>(free_vertex_.size());
+  src_bytes_.assign(nf, 0);
+  sink_bytes_.assign(nf, 0);
+  first_.assign(nf + 1, 0);
+  auto terminalArc = [&](int from, int to, double bytes) {  // one of them merged
+    if (bytes == 0) return;
+    if (side_[from] == kCloud && side_[to] == kDevice) {
+      if (bytes < 0) infeasible();
+      return;  // a constant of every plan
+    }
+    if (side_[from] == kCloud && index_[to] >= 0) {
+      if (bytes < 0) infeasible();  // closeSides would have merged `to`
+      src_bytes_[index_[to]] += bytes;
+    } else if (side_[to] == kDevice && index_[from] >= 0) {
+      if (bytes < 0) infeasible();
+      sink_bytes_[index_[from]] += bytes;
+    }  // arcs out of the sink side or into the source side never count
+  };
+  std::vector<const Pair*> inner;
+  for (const auto& pr : pairs_) {
+    if (index_[pr.a] >= 0 && index_[pr.b] >= 0) {
+      if (pr.ab == 0 && pr.ba == 0) continue;
+      ++first_[index_[pr.a] + 1];
+      ++first_[index_[pr.b] + 1];
+      inner.push_back(&pr);
+    } else {
+      terminalArc(pr.a, pr.b, pr.ab);
+      terminalArc(pr.b, pr.a, pr.ba);
+    }
+  }
+  for (int i = 0; i < nf; ++i) first_[i + 1] += first_[i];
+  head_.resize(first_[nf]);
+  rev_.resize(first_[nf]);
+  arc_bytes_.resize(first_[nf]);
+  std::vector<int> next(first_.begin(), first_.end() - 1);
+  for (const Pair* pr : inner) {
+    const int a = index_[pr->a], b = index_[pr->b];
+    const int ea = next[a]++, eb = next[b]++;
+    head_[ea] = b; rev_[ea] = eb; arc_bytes_[ea] = pr->ab;
+    head_[eb] = a; rev_[eb] = ea; arc_bytes_[eb] = pr->ba;
+  }
+}
+
+DeviceSet CutNetwork::solve(const CutWeights& w, Orientation o) const {
+  if (!(std::isfinite(w.device) && std::isfinite(w.cloud) && std::isfinite(w.up_per_byte) &&
+        std::isfinite(w.down_per_byte)) || w.device < 0 || w.cloud < 0 || w.up_per_byte < 0 || w.down_per_byte < 0)
+    throw std::logic_error("min cut: weights must be finite and >= 0");
+  const int nf = static_cast<int>(free_vertex_.size());
+  std::vector<double> src(nf), sink(nf);
+  double total = 0;
+  for (int i = 0; i < nf; ++i) {
+    const int v = free_vertex_[i] - 2;
+    src[i] = w.up_per_byte * src_bytes_[i];
+    sink[i] = w.up_per_byte * sink_bytes_[i];
+    if (v >= 0 && v < num_nodes_) {
+      src[i] += w.device * costs_->device_ms[v];
+      sink[i] += w.cloud * costs_->cloud_ms[v] + w.down_per_byte * down_bytes_[v];
+    }
+    total += src[i] + sink[i];
+  }
+  for (double b : arc_bytes_)
+    if (b > 0) total += w.up_per_byte * b;
+  if (!std::isfinite(total))
+    throw std::logic_error("min cut: a non-finite capacity (options and costs are validated into finite ranges)");
+  const double scale = total > 0 ? kFiniteScale / total : 0.0;
+  auto toInt = [&](double c) { return static_cast<int64_t>(std::llround(c * scale)); };
+
+  // Both orientations give the smallest device set (push_relabel.h), but
+  // the first phase can take far longer one way than the other (excess
+  // that can't reach the sink sloshes before it is found dead). The one
+  // with less source capacity left after each vertex's own arcs cancel is
+  // tried first, within a work budget; then they alternate with doubling
+  // budgets, so a solve costs a small multiple of the faster orientation.
+  double excess_cloud = 0, excess_device = 0;
+  for (int i = 0; i < nf; ++i) {
+    excess_cloud += std::max(0.0, src[i] - sink[i]);
+    excess_device += std::max(0.0, sink[i] - src[i]);
+  }
+  auto attempt = [&](bool from_device, long long budget) -> std::optional<std::vector<char>> {
+    ResidualNetwork r;
+    r.n = nf;
+    r.first = first_;
+    r.head = head_;
+    r.rev = rev_;
+    r.cap.resize(arc_bytes_.size());
+    for (size_t a = 0; a < arc_bytes_.size(); ++a) {
+      const double b = arc_bytes_[from_device ? rev_[a] : a];
+      r.cap[a] = b < 0 ? kInfinite : toInt(w.up_per_byte * b);
+    }
+    r.excess.resize(nf);
+    r.sink_cap.resize(nf);
+    for (int i = 0; i < nf; ++i) {
+      r.excess[i] = toInt(from_device ? sink[i] : src[i]);
+      r.sink_cap[i] = toInt(from_device ? src[i] : sink[i]);
+    }
+    if (!maxPreflow(r, budget)) return std::nullopt;
+    return from_device ? reachableFromExcess(r) : reachesSink(r);
+  };
+  std::optional<std::vector<char>> on_device_side;
+  if (o != Orientation::automatic) {
+    on_device_side = attempt(o == Orientation::from_device, -1);
+  } else {
+    bool from_device = excess_device < excess_cloud;
+    long long budget = kFirstBudgetPerArc * static_cast<long long>(nf + arc_bytes_.size());
+    while (!(on_device_side = attempt(from_device, budget))) {
+      from_device = !from_device;
+      budget *= 2;
+    }
+  }
+
+  DeviceSet d(num_nodes_);
+  for (int v = 0; v < num_nodes_; ++v) {
+    const int x = v + 2;
+    d[v] = index_[x] >= 0 ? (*on_device_side)[index_[x]] : side_[x] == kDevice;
+  }
+  return d;
+}
+
+std::vector<NetworkArc> CutNetwork::arcs(const CutWeights& w) const {
+  std::vector<NetworkArc> out;
+  auto cap = [](double coef, double weight) { return coef < 0 ? -1.0 : weight * coef; };
+  for (int v = 0; v < num_nodes_; ++v) {
+    const double to_cloud = w.cloud * costs_->cloud_ms[v] + w.down_per_byte * down_bytes_[v];
+    out.push_back({kDeviceVertex, v + 2, forced_[v] == kDevice ? -1.0 : to_cloud});
+    out.push_back({v + 2, kCloudVertex, forced_[v] == kCloud ? -1.0 : w.device * costs_->device_ms[v]});
+  }
+  // Pairs are stored reversed: a->b here is b->a in the device-source network.
+  for (const auto& pr : pairs_) {
+    if (pr.ab != 0) out.push_back({pr.b, pr.a, cap(pr.ab, w.up_per_byte)});
+    if (pr.ba != 0) out.push_back({pr.a, pr.b, cap(pr.ba, w.up_per_byte)});
+  }
+  return out;
+}
+
+DeviceSet minCutPlan(const PlanGraph& g, const NodeCosts& costs, Precision p,
+                     const CutWeights& w, const std::vector<signed char>& forced) {
+  return CutNetwork(g, costs, p, forced).solve(w);
+}
+
+}  // namespace onnxcut

@@ -1,0 +1,189 @@
+// Maximum preflow by push-relabel with highest-label selection, global
+// relabelling and the gap heuristic: the first phase of Cherkassky and
+// Goldberg's HIPR ("On implementing the push-relabel method for the maximum
+// flow problem", Algorithmica 19, 1997). The first phase already fixes a
+// minimum cut; the flow itself is never needed, so the second phase (sending
+// excess back to the source) is skipped.
+//
+// Labels are distances to the sink: the sink is 0, a vertex with residual
+// sink capacity 1, at most n for n inner vertices; a vertex that can no
+// longer reach the sink is "dead" (n + 1).
+// Why push-relabel and not Boykov-Kolmogorov (docs/benchmarks.md): in the
+// low-bandwidth regime every device-side node draws its flow from the raw
+// input through the whole graph, so augmenting paths are as long as the
+// graph is deep and their number grows with its size; push-relabel moves
+// all of it as one wave.
+#include "push_relabel.h"
+
+#include <algorithm>
+
+namespace onnxcut {
+namespace {
+
+// HIPR's constants: a global relabelling once the relabel work exceeds
+// (kAlpha * n + m) / kGlobalFrequency; each relabel costs kBeta plus its arcs.
+constexpr long long kAlpha = 6;
+constexpr long long kBeta = 12;
+constexpr double kGlobalFrequency = 0.5;
+
+class PushRelabel {
+ public:
+  explicit PushRelabel(ResidualNetwork& g)
+      : g_(g), n_(g.n), dead_(g.n + 1), label_(n_, dead_), current_(n_), next_active_(n_, -1),
+        next_all_(n_, -1), prev_all_(n_, -1), active_head_(dead_, -1), all_head_(dead_, -1), queue_(n_) {}
+
+  bool run(long long max_work) {
+    for (int v = 0; v < n_; ++v) {  // a vertex's own source and sink arcs first
+      const int64_t d = std::min(g_.excess[v], g_.sink_cap[v]);
+      g_.excess[v] -= d;
+      g_.sink_cap[v] -= d;
+    }
+    const long long nm = kAlpha * n_ + static_cast<long long>(g_.head.size());
+    globalRelabel();
+    long long work = 0, total = 0;
+    while (amax_ >= 1) {
+      const int v = active_head_[amax_];
+      if (v < 0) { --amax_; continue; }
+      active_head_[amax_] = next_active_[v];
+      if (label_[v] >= dead_ || g_.excess[v] == 0) continue;
+      const long long w = discharge(v);
+      work += w;
+      total += w;
+      if (max_work >= 0 && total > max_work) return false;
+      if (work * kGlobalFrequency > nm) {
+        total += nm;
+        globalRelabel();
+        work = 0;
+      }
+    }
+    return true;
+  }
+
+ private:
+  void addActive(int v) {
+    const int d = label_[v];
+    next_active_[v] = active_head_[d];
+    active_head_[d] = v;
+    amax_ = std::max(amax_, d);
+  }
+  void addAll(int v) {
+    const int d = label_[v];
+    prev_all_[v] = -1;
+    next_all_[v] = all_head_[d];
+    if (all_head_[d] >= 0) prev_all_[all_head_[d]] = v;
+    all_head_[d] = v;
+    dmax_ = std::max(dmax_, d);
+  }
+  void removeAll(int v) {
+    const int d = label_[v];
+    if (prev_all_[v] >= 0) next_all_[prev_all_[v]] = next_all_[v];
+    else all_head_[d] = next_all_[v];
+    if (next_all_[v] >= 0) prev_all_[next_all_[v]] = prev_all_[v];
+  }
+
+  // Breadth-first search from the sink over residual arcs, backwards.
+  void globalRelabel() {
+    std::fill(label_.begin(), label_.end(), dead_);
+    std::fill(active_head_.begin(), active_head_.end(), -1);
+    std::fill(all_head_.begin(), all_head_.end(), -1);
+    amax_ = dmax_ = 0;
+    int tail = 0;
+    for (int v = 0; v < n_; ++v)
+      if (g_.sink_cap[v] > 0) { label_[v] = 1; queue_[tail++] = v; }
+    for (int i = 0; i < tail; ++i) {
+      const int u = queue_[i], k = label_[u] + 1;
+      for (int a = g_.first[u], end = g_.first[u + 1]; a < end; ++a) {
+        const int w = g_.head[a];
+        if (label_[w] == dead_ && g_.cap[g_.rev[a]] > 0) { label_[w] = k; queue_[tail++] = w; }
+      }
+    }
+    for (int i = 0; i < tail; ++i) {
+      const int v = queue_[i];
+      current_[v] = g_.first[v];
+      addAll(v);
+      if (g_.excess[v] > 0) addActive(v);
+    }
+  }
+
+  // Pushes v's excess along admissible arcs, relabelling as needed; returns
+  // the relabel work done (HIPR's measure: kBeta plus the arcs, per relabel).
+  long long discharge(int v) {
+    long long work = 0;
+    int64_t& ex = g_.excess[v];
+    while (true) {
+      const int d = label_[v];
+      if (d == 1 && g_.sink_cap[v] > 0) {
+        const int64_t delta = std::min(ex, g_.sink_cap[v]);
+        g_.sink_cap[v] -= delta;
+        ex -= delta;
+        if (ex == 0) return work;
+      }
+      for (int a = current_[v], end = g_.first[v + 1]; a < end; ++a) {
+        if (g_.cap[a] == 0) continue;
+        const int w = g_.head[a];
+        if (label_[w] != d - 1) continue;
+        const int64_t delta = std::min(ex, g_.cap[a]);
+        g_.cap[a] -= delta;
+        g_.cap[g_.rev[a]] += delta;
+        if (g_.excess[w] == 0) addActive(w);
+        g_.excess[w] += delta;
+        ex -= delta;
+        if (ex == 0) { current_[v] = a; return work; }
+      }
+      // Relabel: one more than the lowest residual neighbour.
+      work += kBeta + (g_.first[v + 1] - g_.first[v]);
+      int newd = g_.sink_cap[v] > 0 ? 1 : dead_, best = g_.first[v];
+      for (int a = g_.first[v], end = g_.first[v + 1]; a < end; ++a)
+        if (g_.cap[a] > 0 && label_[g_.head[a]] + 1 < newd) { newd = label_[g_.head[a]] + 1; best = a; }
+      if (all_head_[d] == v && next_all_[v] < 0) {
+        // Gap: v was alone at d, so nothing above d reaches the sink.
+        for (int k = d; k <= dmax_; ++k) {
+          for (int u = all_head_[k]; u >= 0; u = next_all_[u]) label_[u] = dead_;
+          all_head_[k] = -1;
+        }
+        dmax_ = d - 1;
+        return work;
+      }
+      removeAll(v);
+      label_[v] = std::min(newd, dead_);
+      current_[v] = best;
+      if (label_[v] >= dead_) return work;
+      addAll(v);
+    }
+  }
+
+  ResidualNetwork& g_;
+  const int n_, dead_;
+  std::vector<int> label_, current_, next_active_, next_all_, prev_all_, active_head_, all_head_, queue_;
+  int amax_ = 0, dmax_ = 0;
+};
+
+}  // namespace
+
+bool maxPreflow(ResidualNetwork& net, long long max_work) {
+  return net.n == 0 || PushRelabel(net).run(max_work);
+}
+
+std::vector<char> reachesSink(const ResidualNetwork& g) {
+  std::vector<char> mark(g.n, 0);
+  std::vector<int> queue;
+  for (int v = 0; v < g.n; ++v)
+    if (g.sink_cap[v] > 0) { mark[v] = 1; queue.push_back(v); }
+  for (size_t i = 0; i < queue.size(); ++i)  // backwards: w reaches u if w->u is residual
+    for (int a = g.first[queue[i]], end = g.first[queue[i] + 1]; a < end; ++a)
+      if (!mark[g.head[a]] && g.cap[g.rev[a]] > 0) { mark[g.head[a]] = 1; queue.push_back(g.head[a]); }
+  return mark;
+}
+
+std::vector<char> reachableFromExcess(const ResidualNetwork& g) {
+  std::vector<char> mark(g.n, 0);
+  std::vector<int> queue;
+  for (int v = 0; v < g.n; ++v)
+    if (g.excess[v] > 0) { mark[v] = 1; queue.push_back(v); }
+  for (size_t i = 0; i < queue.size(); ++i)
+    for (int a = g.first[queue[i]], end = g.first[queue[i] + 1]; a < end; ++a)
+      if (!mark[g.head[a]] && g.cap[a] > 0) { mark[g.head[a]] = 1; queue.push_back(g.head[a]); }
+  return mark;
+}
+
+}  // namespace onnxcut
