@@ -33,12 +33,15 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
+constexpr double kNoRepeatSeconds = 2;  // a run this slow is not repeated
+
 double seconds(const std::function<void()>& f, int reps) {
   double best = 1e300;
   for (int r = 0; r < reps; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
     best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    if (best > kNoRepeatSeconds) break;
   }
   return best;
 }
@@ -71,9 +74,9 @@ Regimes findRegimes(const bench::SyntheticCase& sc) {
   return r;
 }
 
-// A peer slower than this at one size is not run at the next (reported as
+// A peer slower than this at one size is not run at the next, 10x larger (reported as
 // skipped): Boykov-Kolmogorov's low-bandwidth times grow ~n^2.
-constexpr double kPeerSkipSeconds = 20;
+constexpr double kPeerSkipSeconds = 1;
 
 }  // namespace
 

@@ -4,6 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 "$BUILD/bench/bench_planner" --benchmark_counters_tabular=true
+# One min cut against Boost's Boykov-Kolmogorov and push-relabel on CSR,
+# every shape and cost regime, 1k to 1M nodes (issue 16); whole 9-table plans.
+"$BUILD/bench/min_cut_peers" --max-nodes "${MIN_CUT_MAX_NODES:-1000000}" --json "$BUILD/bench/min_cut_peers.json"
+"$BUILD/bench/table_speed" --max-nodes 100000 --json "$BUILD/bench/table_speed.json"
 for n in 10000 100000; do
   f=$(mktemp --suffix=.json)
   ours=$("$BUILD/bench/export_dag" "$n" "$f")

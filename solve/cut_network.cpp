@@ -95,7 +95,12 @@ void CutNetwork::closeSides() {
   side_.assign(nv, kFree);
   side_[kDeviceVertex] = kDevice;
   side_[kCloudVertex] = kCloud;
-  for (int v = 0; v < num_nodes_; ++v) side_[v + 2] = forced_[v];
+  bool seeded = false;
+  for (int v = 0; v < num_nodes_; ++v) seeded |= (side_[v + 2] = forced_[v]) != kFree;
+  for (const auto& pr : pairs_)  // an infinite arc into the device or out of the cloud
+    seeded |= (pr.b == kDeviceVertex && pr.ab < 0) || (pr.a == kDeviceVertex && pr.ba < 0) ||
+              (pr.a == kCloudVertex && pr.ab < 0) || (pr.b == kCloudVertex && pr.ba < 0);
+  if (!seeded) return;  // nothing is tied to a side: skip building the adjacency
   std::vector<std::vector<int>> inf_out(nv), inf_in(nv);
   for (const auto& pr : pairs_) {
     if (pr.ab < 0) { inf_out[pr.a].push_back(pr.b); inf_in[pr.b].push_back(pr.a); }
