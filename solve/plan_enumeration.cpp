@@ -2,20 +2,24 @@
 
 #include <algorithm>
 #include <functional>
+#include <string>
+#include <unordered_map>
 
 #include "pins.h"
 
 namespace onnxcut {
 namespace {
 
-struct Figures4 {
-  double dev, cloud, up, down;
-  bool uses_cloud;
-};
 
 bool dominates(const Figures4& a, const Figures4& b) {
   return a.dev <= b.dev && a.cloud <= b.cloud && a.up <= b.up && a.down <= b.down &&
          a.uses_cloud <= b.uses_cloud;
+}
+
+// With a bound (one throughput table) the RTT plays no part: whether the
+// cloud is used does not separate plans.
+bool dominatesIgnoringRtt(const Figures4& a, const Figures4& b) {
+  return a.dev <= b.dev && a.cloud <= b.cloud && a.up <= b.up && a.down <= b.down;
 }
 
 class Enumerator {
@@ -112,27 +116,204 @@ bool countAtMost(const PlanGraph& g, const std::vector<signed char>& forced, lon
   return count <= cap;
 }
 
+// The frontier of a partial plan (nodes 0..v-1 decided): the status of each
+// live tensor (made before v, read at or after v). Future costs depend only
+// on it, so among partial plans with the same frontier only those not
+// dominated in all four figures can lead to a Pareto-optimal plan.
+enum Status : char { kMadeOnCloud = 'C', kUnsent = 'U', kSent = 'S' };
+
+struct Partial {
+  Figures4 f;
+  int parent;  // index in the previous step's partials
+  bool device;
+};
+
+struct Group {  // partial plans sharing one frontier
+  std::string key;  // a Status per live tensor, in `live` order
+  std::vector<int> members;
+};
+
+class FrontierDp {
+ public:
+  FrontierDp(const PlanGraph& g, const NodeCosts& c, const std::vector<signed char>& forced, Precision p,
+             const PartialPrune* prune = nullptr)
+      : g_(g), c_(c), forced_(forced), p_(p), prune_(prune), edges_(nodeEdges(g)), pos_(g.tensors.size(), -1) {}
+
+  // The Pareto-optimal plans, or nullopt once more than `cap` partial plans
+  // would have to be kept.
+  std::optional<std::vector<std::pair<Figures4, DeviceSet>>> run(long long cap, long long max_comparisons) {
+    std::vector<int> live;
+    for (int t = 0; t < static_cast<int>(g_.tensors.size()); ++t)
+      if (g_.tensors[t].producer < 0 && !g_.tensors[t].consumers.empty()) live.push_back(t);
+    steps_.assign(1, {{Figures4{0, 0, 0, 0, false}, -1, false}});
+    std::vector<Group> groups = {{std::string(live.size(), kUnsent), {0}}};
+    long long kept = 1;
+    for (int v = 0; v < g_.num_nodes; ++v) {
+      for (size_t i = 0; i < live.size(); ++i) pos_[live[i]] = static_cast<int>(i);
+      std::vector<int> next_live;
+      for (int t : live)
+        if (g_.tensors[t].consumers.back() > v) next_live.push_back(t);
+      for (int t : edges_.out[v])
+        if (!g_.tensors[t].consumers.empty()) next_live.push_back(t);
+      std::sort(next_live.begin(), next_live.end());
+      std::vector<Partial> next;
+      std::unordered_map<std::string, int> index;
+      std::vector<Group> next_groups;
+      for (const Group& gr : groups)
+        for (bool device : {false, true}) {
+          Figures4 delta{0, 0, 0, 0, false};
+          std::string key;
+          if (!step(v, device, gr.key, next_live, delta, key)) continue;
+          auto [it, fresh] = index.emplace(key, static_cast<int>(next_groups.size()));
+          if (fresh) next_groups.push_back({key, {}});
+          Group& target = next_groups[it->second];
+          for (int m : gr.members) {
+            const Figures4& f = steps_.back()[m].f;
+            const Figures4 nf{f.dev + delta.dev, f.cloud + delta.cloud, f.up + delta.up, f.down + delta.down,
+                              f.uses_cloud || delta.uses_cloud};
+            if (prune_ && (*prune_)(nf, v)) continue;
+            insert(target, next, {nf, m, device});
+          }
+        }
+      kept += static_cast<long long>(next.size());
+      if (kept > cap || (max_comparisons >= 0 && comparisons_ > max_comparisons)) return std::nullopt;
+      compact(next_groups, next);
+      steps_.push_back(std::move(next));
+      groups = std::move(next_groups);
+      for (int t : live) pos_[t] = -1;
+      live = std::move(next_live);
+    }
+    std::vector<std::pair<Figures4, DeviceSet>> out;
+    for (const Group& gr : groups)
+      for (int m : gr.members) out.emplace_back(steps_.back()[m].f, planOf(m));
+    return out;
+  }
+
+ private:
+  // Node v on one side, from frontier `key`: the figures it adds and the
+  // next frontier; false when the move is not valid.
+  bool step(int v, bool device, const std::string& key, const std::vector<int>& next_live, Figures4& delta,
+            std::string& next_key) const {
+    std::string status = key;
+    if (device) {
+      if (forced_[v] == kCloud) return false;
+      for (int t : edges_.in[v])
+        if (status[pos_[t]] == kMadeOnCloud) return false;
+      delta.dev = c_.device_ms[v];
+    } else {
+      if (forced_[v] == kDevice) return false;
+      for (int t : edges_.in[v]) {
+        char& st = status[pos_[t]];
+        if (st != kUnsent) continue;
+        if (!g_.tensors[t].size_known) return false;
+        delta.up += sentBytes(g_.tensors[t], p_);
+        st = kSent;
+      }
+      for (int t : edges_.out[v]) {
+        const PlanTensor& ten = g_.tensors[t];
+        if (ten.is_output && !ten.size_known) return false;
+        if (ten.is_output) delta.down += ten.bytes;
+      }
+      delta.cloud = c_.cloud_ms[v];
+      delta.uses_cloud = true;
+    }
+    next_key.resize(next_live.size());
+    for (size_t i = 0; i < next_live.size(); ++i) {
+      const int t = next_live[i];
+      next_key[i] = pos_[t] >= 0 ? status[pos_[t]] : static_cast<char>(device ? kUnsent : kMadeOnCloud);
+    }
+    return true;
+  }
+
+  // Adds `p` to the group unless one of its members dominates it; drops
+  // the members it dominates (marked with parent -2, removed by compact).
+  void insert(Group& gr, std::vector<Partial>& all, const Partial& p) {
+    auto dom = prune_ ? dominatesIgnoringRtt : dominates;
+    comparisons_ += static_cast<long long>(gr.members.size());
+    for (int m : gr.members)
+      if (dom(all[m].f, p.f)) return;
+    size_t keep = 0;
+    for (int m : gr.members)
+      if (dom(p.f, all[m].f)) all[m].parent = -2;
+      else gr.members[keep++] = m;
+    gr.members.resize(keep);
+    gr.members.push_back(static_cast<int>(all.size()));
+    all.push_back(p);
+  }
+
+  static void compact(std::vector<Group>& groups, std::vector<Partial>& all) {
+    std::vector<int> remap(all.size(), -1);
+    std::vector<Partial> kept;
+    for (size_t i = 0; i < all.size(); ++i)
+      if (all[i].parent != -2) { remap[i] = static_cast<int>(kept.size()); kept.push_back(all[i]); }
+    for (Group& gr : groups)
+      for (int& m : gr.members) m = remap[m];
+    all = std::move(kept);
+  }
+
+  DeviceSet planOf(int m) const {
+    DeviceSet d(g_.num_nodes, 0);
+    for (int v = g_.num_nodes; v > 0; --v) {
+      const Partial& p = steps_[v][m];
+      d[v - 1] = p.device;
+      m = p.parent;
+    }
+    return d;
+  }
+
+  const PlanGraph& g_;
+  const NodeCosts& c_;
+  const std::vector<signed char>& forced_;
+  Precision p_;
+  const PartialPrune* prune_;
+  NodeEdges edges_;
+  std::vector<int> pos_;  // tensor -> position in the current live list
+  std::vector<std::vector<Partial>> steps_;
+  long long comparisons_ = 0;
+};
+
 }  // namespace
 
 std::optional<std::vector<EnumeratedPlan>> paretoPlans(const PlanGraph& g, const NodeCosts& c,
                                                        const std::vector<signed char>& forced, Precision p,
                                                        long long cap) {
-  // A plan on the cloud consumes nodes in topological order, so the device
-  // set decided for v is final when v's consumers are visited: the running
-  // figures are exact at every leaf.
-  if (!countAtMost(g, forced, cap)) return std::nullopt;  // (an upper bound: ignores size rules)
-  Enumerator e(g, c, forced, p);
-  std::vector<std::pair<Figures4, DeviceSet>> front;
-  const bool complete = e.run(cap, [&](const Figures4& f, const DeviceSet& d) {
-    for (const auto& [k, _] : front)
-      if (dominates(k, f)) return;
-    front.erase(std::remove_if(front.begin(), front.end(), [&](const auto& x) { return dominates(f, x.first); }),
-                front.end());
-    front.emplace_back(f, d);
-  });
-  if (!complete) return std::nullopt;
+  // Few valid plans (counted cheaply, up to the cap): visit them all.
+  if (countAtMost(g, forced, cap)) {
+    Enumerator e(g, c, forced, p);
+    std::vector<std::pair<Figures4, DeviceSet>> front;
+    e.run(cap, [&](const Figures4& f, const DeviceSet& d) {
+      for (const auto& [k, _] : front)
+        if (dominates(k, f)) return;
+      front.erase(std::remove_if(front.begin(), front.end(), [&](const auto& x) { return dominates(f, x.first); }),
+                  front.end());
+      front.emplace_back(f, d);
+    });
+    std::vector<EnumeratedPlan> out;
+    for (auto& [f, d] : front) out.push_back({d, planFigures(g, c, d, p)});
+    return out;
+  }
+  return paretoPlansByFrontier(g, c, forced, p, cap);
+}
+
+std::optional<std::vector<EnumeratedPlan>> paretoPlansByFrontier(const PlanGraph& g, const NodeCosts& c,
+                                                                 const std::vector<signed char>& forced, Precision p,
+                                                                 long long cap, const PartialPrune* prune,
+                                                                 long long max_comparisons) {
+  auto front = FrontierDp(g, c, forced, p, prune).run(cap, max_comparisons);
+  if (!front) return std::nullopt;
+  // Plans from different frontiers meet only at the end: one last filter.
+  auto dom = prune ? dominatesIgnoringRtt : dominates;
+  std::vector<std::pair<Figures4, DeviceSet>> kept;
+  for (auto& [f, d] : *front) {
+    bool dominated = false;
+    for (const auto& [k, _] : kept) dominated = dominated || dom(k, f);
+    if (dominated) continue;
+    kept.erase(std::remove_if(kept.begin(), kept.end(), [&](const auto& x) { return dom(f, x.first); }),
+               kept.end());
+    kept.emplace_back(f, std::move(d));
+  }
   std::vector<EnumeratedPlan> out;
-  for (auto& [f, d] : front) out.push_back({d, planFigures(g, c, d, p)});
+  for (auto& [f, d] : kept) out.push_back({d, planFigures(g, c, d, p)});
   return out;
 }
 

@@ -1,9 +1,14 @@
-// Every valid plan of a graph, when there are few enough: a plan is a
-// downset of the DAG (closed under producers), so depth-first decisions in
-// topological order visit each exactly once, with the figures kept up to
-// date incrementally. Real CNNs are chains of small blocks and have few
-// (ResNet-50: 241, GoogLeNet: 2,718); detectors with many parallel paths can
-// have millions (YOLOX-Nano: 25.5M), which the cap refuses.
+// The Pareto-optimal valid plans of a graph by dynamic programming over its
+// topological order: a plan is a downset of the DAG (closed under
+// producers); after deciding nodes 0..v-1, all that matters for the rest is
+// the status of each live tensor (made on the cloud; made on the device and
+// sent; made on the device, not yet sent). Among partial plans with the same
+// statuses only those not dominated in (device_ms, cloud_ms, up_bytes,
+// down_bytes, uses the cloud) are kept: future costs add the same to each.
+// Real CNNs have at most a few live tensors at a time (ResNet-50: 241 valid
+// plans in all). Where parallel branches multiply the front (YOLOX-Nano's
+// heads: 25.5M valid plans), a caller's bound prunes partial plans that can't
+// beat known ones (throughput_planner.cpp).
 #pragma once
 #include <functional>
 #include <optional>
@@ -14,21 +19,40 @@
 
 namespace onnxcut {
 
+struct Figures4 {
+  double dev, cloud, up, down;
+  bool uses_cloud;
+};
+
+// Drops a partial plan with these figures after deciding nodes 0..v: true
+// when no completion of it can be needed. It must hold for every completion.
+using PartialPrune = std::function<bool(const Figures4&, int v)>;
+
 struct EnumeratedPlan {
   DeviceSet plan;
   PlanFigures figures;
 };
 
 // The valid plans respecting `forced` that are Pareto-optimal in (device_ms,
-// cloud_ms, up_bytes, down_bytes) at precision p: every objective of the
-// cost model that only adds these up is optimised by one of them. Empty
-// optional when there are more than `cap` valid plans.
+// cloud_ms, up_bytes, down_bytes, uses the cloud) at precision p: every
+// objective of the cost model that only adds these up is optimised by one of
+// them. Visits every valid plan when there are at most `cap` (depth-first,
+// figures kept incrementally; counting first is cheap), else the frontier DP
+// below with `cap` partial plans. Empty optional when neither fits.
 std::optional<std::vector<EnumeratedPlan>> paretoPlans(const PlanGraph& g, const NodeCosts& c,
                                                        const std::vector<signed char>& forced, Precision p,
                                                        long long cap);
 
-// The cap the planner uses: enumeration with Pareto filtering stays under
-// ~0.1 s; past it, counting alone refuses in milliseconds.
+// The same by the frontier DP alone. With `prune` (one throughput table),
+// only those of them whose partial plans it kept, and whether the cloud is
+// used (the RTT) no longer separates plans. Empty past `cap` partial plans
+// kept in all or `max_comparisons` dominance tests (< 0: no limit).
+std::optional<std::vector<EnumeratedPlan>> paretoPlansByFrontier(const PlanGraph& g, const NodeCosts& c,
+                                                                 const std::vector<signed char>& forced, Precision p,
+                                                                 long long cap, const PartialPrune* prune = nullptr,
+                                                                 long long max_comparisons = -1);
+
+// The cap the planner uses without a bound (all loads at once): ~0.1 s.
 constexpr long long kEnumerationCap = 100000;
 
 }  // namespace onnxcut

@@ -37,6 +37,11 @@ constexpr int kMaxLocalPasses = 16;
 // Bound slack for the min cut's integer rounding (2^-48 of the total).
 constexpr double kBoundSlack = 1e-9;
 constexpr int kGridPerDecade = 5;
+// Partial plans the bounded DP may keep for one table (~50 bytes each)
+// before the table falls back to the search with its proven bound.
+constexpr long long kBoundedCap = 2000000;
+// Dominance tests the bounded DP may make for one table (~1 s).
+constexpr long long kBoundedComparisons = 250000000;
 
 StageTimes stagesOf(const LatencyProblem& pr, const DeviceSet& d, double up_mbps) {
   Network net = pr.net;
@@ -300,6 +305,102 @@ std::vector<double> geometricGrid(double lo, double hi) {
 
 }  // namespace
 
+namespace {
+
+// A lower bound on max(T_dev, load·T_cloud) of every completion of a
+// partial plan that has decided nodes 0..v: the remaining nodes split
+// between the sides, fractionally (the LP relaxation of the partition):
+// moving nodes to the device in increasing device_ms / (load·cloud_ms)
+// order until the sides balance is optimal, as for a fractional knapsack.
+class StageBound {
+ public:
+  StageBound(const LatencyProblem& pr) : pr_(pr), load_(pr.net.load), n_(pr.graph.num_nodes) {
+    forced_dev_.assign(n_ + 1, 0);
+    forced_cloud_.assign(n_ + 1, 0);
+    for (int v = n_ - 1; v >= 0; --v) {
+      forced_dev_[v] = forced_dev_[v + 1] + (pr.forced[v] == kDevice ? pr.costs.device_ms[v] : 0);
+      forced_cloud_[v] = forced_cloud_[v + 1] + (pr.forced[v] == kCloud ? load_ * pr.costs.cloud_ms[v] : 0);
+      if (pr.forced[v] == kFree) order_.push_back(v);
+    }
+    std::stable_sort(order_.begin(), order_.end(), [&](int a, int b) {  // d_a / c_a < d_b / c_b
+      return pr.costs.device_ms[a] * load_ * pr.costs.cloud_ms[b] < pr.costs.device_ms[b] * load_ * pr.costs.cloud_ms[a];
+    });
+  }
+
+  // After deciding nodes 0..v, with dev and cloud (load 1) so far.
+  double at(int v, double dev, double cloud) {
+    if (v != cached_) rebuild(v);
+    const double x0 = dev + forced_dev_[v + 1], y0 = load_ * cloud + forced_cloud_[v + 1];
+    const size_t k = items_d_.size();
+    auto h = [&](size_t i) { return x0 + pd_[i] - (y0 + pc_[k] - pc_[i]); };  // X - Y with i items on the device
+    if (h(0) >= 0) return x0;
+    if (h(k) <= 0) return y0;
+    size_t lo = 0, hi = k;  // h(lo) < 0 < h(hi)
+    while (hi - lo > 1) {
+      const size_t mid = (lo + hi) / 2;
+      (h(mid) <= 0 ? lo : hi) = mid;
+    }
+    const double theta = -h(lo) / (items_d_[lo] + items_c_[lo]);
+    return x0 + pd_[lo] + theta * items_d_[lo];
+  }
+
+ private:
+  void rebuild(int v) {
+    cached_ = v;
+    items_d_.clear();
+    items_c_.clear();
+    for (int u : order_)
+      if (u > v) { items_d_.push_back(pr_.costs.device_ms[u]); items_c_.push_back(load_ * pr_.costs.cloud_ms[u]); }
+    pd_.assign(items_d_.size() + 1, 0);
+    pc_.assign(items_d_.size() + 1, 0);
+    for (size_t i = 0; i < items_d_.size(); ++i) { pd_[i + 1] = pd_[i] + items_d_[i]; pc_[i + 1] = pc_[i] + items_c_[i]; }
+  }
+
+  const LatencyProblem& pr_;
+  double load_;
+  int n_, cached_ = -2;
+  std::vector<double> forced_dev_, forced_cloud_;
+  std::vector<int> order_;
+  std::vector<double> items_d_, items_c_, pd_, pc_;
+};
+
+// Every plan that can beat `incumbents` at some x in [x_lo, x_hi], by the
+// frontier DP of plan_enumeration.h with a bound: a partial plan is dropped
+// when a lower bound of all its completions, max(A, B·x), is at least the
+// incumbents' envelope at every x of the range (checked exactly, piece by
+// piece: both sides are maxima of a constant and a line). A is StageBound's,
+// B the bytes so far. So at every x the optimum is reached by an incumbent
+// or a returned plan. Nullopt when the DP needs more than `comparisons`
+// dominance tests or keeps more than kBoundedCap partial plans.
+std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, const std::vector<DeviceSet>& incumbents,
+                                                   double x_lo, double x_hi) {
+  const Envelope ub = lowerEnvelope(pr, incumbents, x_lo, x_hi);
+  StageBound stage(pr);
+  const PartialPrune prune = [&](const Figures4& f, int v) {
+    Curve lb;
+    lb.a = stage.at(v, f.dev, f.cloud);
+    double shared = f.up;
+    if (pr.net.down_mbps) lb.a = std::max(lb.a, transferMs(f.down, *pr.net.down_mbps));
+    else shared = std::max(shared, f.down);
+    lb.b = transferMs(shared, 1.0);
+    for (const auto& piece : ub.pieces) {
+      const Curve& c = ub.curves[piece.plan];
+      double xs[4] = {piece.x0, piece.x1, lb.b > 0 ? lb.a / lb.b : piece.x0, c.b > 0 ? c.a / c.b : piece.x0};
+      for (double x : xs)
+        if (x >= piece.x0 && x <= piece.x1 && lb.at(x) < c.at(x)) return false;
+    }
+    return true;
+  };
+  auto front =
+      paretoPlansByFrontier(pr.graph, pr.costs, pr.forced, pr.net.precision, kBoundedCap, &prune, kBoundedComparisons);
+  if (!front) return std::nullopt;
+  std::vector<DeviceSet> out;
+  for (auto& e : *front) out.push_back(std::move(e.plan));
+  return out;
+}
+
+}  // namespace
+
 std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double min_mbps, double max_mbps,
                                             ThroughputMethod* method, long long enumeration_cap) {
   std::optional<CutNetwork> own;
@@ -325,7 +426,6 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
 
   // Otherwise: the Lagrangian search on a geometric grid gives candidates
   // and proven bounds; the envelope picks among the candidates.
-  if (method) *method = ThroughputMethod::lagrangian;
   const std::vector<double> grid = geometricGrid(min_mbps, max_mbps);
   std::vector<DeviceSet> plans;
   std::map<DeviceSet, int> seen;
@@ -335,6 +435,19 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
     bound_at[bw] = r.bound_ms;
     if (seen.emplace(r.plan, static_cast<int>(plans.size())).second) plans.push_back(r.plan);
   }
+  // Then the proof: the frontier DP for this table, pruned by the
+  // candidates' envelope, finds every plan that can beat them somewhere.
+  if (enumeration_cap > 0)
+    if (auto better = boundedPlans(pr, plans, x_lo, x_hi)) {
+      if (method) *method = ThroughputMethod::exact;
+      for (auto& d : *better)
+        if (seen.emplace(d, static_cast<int>(plans.size())).second) plans.push_back(std::move(d));
+      const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
+      return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
+        return std::make_pair(fps(c.at(1.0 / hi)), 1.0);
+      });
+    }
+  if (method) *method = ThroughputMethod::lagrangian;
   const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
   auto boundAt = [&](double bw) {
     auto it = bound_at.find(bw);

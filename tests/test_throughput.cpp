@@ -4,6 +4,9 @@
 // cover the range and their figures hold at sampled bandwidths.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <algorithm>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -114,6 +117,18 @@ TEST(Throughput, EnumerationFindsTheExactOptimum) {
     if (!forced) continue;
     const auto front = paretoPlans(rc.graph, rc.costs, *forced, rc.net.precision, 1 << 20);
     ASSERT_TRUE(front.has_value());
+    // The frontier DP finds the same front (as sets of figures).
+    const auto dp = paretoPlansByFrontier(rc.graph, rc.costs, *forced, rc.net.precision, 1 << 20);
+    ASSERT_TRUE(dp.has_value());
+    auto figures = [](const std::vector<EnumeratedPlan>& f) {
+      std::vector<std::array<double, 5>> out;
+      for (const auto& e : f)
+        out.push_back({e.figures.device_ms, e.figures.cloud_ms, e.figures.up_bytes, e.figures.down_bytes,
+                       e.figures.uses_cloud ? 1.0 : 0.0});
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    EXPECT_EQ(figures(*front), figures(*dp));
     double best = std::numeric_limits<double>::infinity(), best_latency = best;
     for (const auto& e : *front) {
       best = std::min(best, bottleneckOf(rc, e.plan, rc.net.up_mbps));
@@ -136,12 +151,13 @@ TEST(Throughput, EnumerationRefusesPastTheCap) {
   const RandomCase rc = randomCase(7, opt);
   const std::vector<signed char> free(rc.graph.num_nodes, kFree);
   EXPECT_FALSE(paretoPlans(rc.graph, rc.costs, free, Precision::fp32, 1).has_value());
+  EXPECT_FALSE(paretoPlansByFrontier(rc.graph, rc.costs, free, Precision::fp32, 1).has_value());
 }
 
-void checkBands(uint64_t seed, long long cap) {
-  SCOPED_TRACE("seed " + std::to_string(seed) + (cap ? " exact" : " search"));
+void checkBands(uint64_t seed, long long cap, int max_nodes = 10) {
+  SCOPED_TRACE("seed " + std::to_string(seed) + (cap ? " exact" : " search") + " cap " + std::to_string(cap));
   RandomOptions ro;
-  ro.max_nodes = 10;
+  ro.max_nodes = max_nodes;
   const RandomCase rc = randomCase(seed, ro);
   const auto forced = forcedOf(rc);
   if (!forced) return;
@@ -175,6 +191,13 @@ void checkBands(uint64_t seed, long long cap) {
 
 TEST(Throughput, BandsHoldTheirFiguresExact) {
   for (uint64_t seed = 40000; seed < 40080; ++seed) checkBands(seed, 1 << 20);
+}
+
+// Cap 1 refuses the unbounded front, so the proof comes from the DP pruned
+// by the search's plans (throughput_planner.cpp, boundedPlans): every band
+// must still be optimal everywhere, on graphs of up to 15 nodes.
+TEST(Throughput, BandsExactByBoundedDp) {
+  for (uint64_t seed = 41000; seed < 41150; ++seed) checkBands(seed, 1, 15);
 }
 
 TEST(Throughput, BandsHoldTheirFiguresSearch) {
