@@ -8,6 +8,16 @@ BUILD=${1:-build}
 # every shape and cost regime, 1k to 1M nodes (issue 16); whole 9-table plans.
 "$BUILD/bench/min_cut_peers" --max-nodes "${MIN_CUT_MAX_NODES:-1000000}" --json "$BUILD/bench/min_cut_peers.json"
 "$BUILD/bench/table_speed" --max-nodes 100000 --json "$BUILD/bench/table_speed.json"
+"$BUILD/bench/throughput_synthetic"
+# Exact throughput against COIN-OR CBC on the same ILP (a peer for the
+# benchmark only: installed here, never by make test or the product).
+command -v cbc >/dev/null || { [ "$(id -u)" -eq 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q coinor-cbc >/dev/null; } || true
+if command -v cbc >/dev/null && [ -d ../shared/data/models ]; then
+  "$BUILD/bench/throughput_vs_cbc" ../shared/data/models/yolox_nano_416.onnx raspberry-pi-4 nvidia-t4
+  "$BUILD/bench/throughput_vs_cbc" ../shared/data/models/resnet50_light.onnx raspberry-pi-4 nvidia-t4
+else
+  echo "throughput vs CBC: skipped (no cbc, or ../shared absent)"
+fi
 for n in 10000 100000; do
   f=$(mktemp --suffix=.json)
   ours=$("$BUILD/bench/export_dag" "$n" "$f")

@@ -45,10 +45,10 @@ constexpr double kFiniteScale = 281474976710656.0;  // 2^48
 constexpr int64_t kInfinite = int64_t{1} << 56;
 constexpr double kInf = -1.0;  // an infinite bytes coefficient
 constexpr int kDeviceVertex = 0, kCloudVertex = 1;
-// Work allowed to the first orientation tried, per vertex and arc: the
-// benchmark shapes finish within 2 in the orientation that suits them
-// (docs/benchmarks.md), so 8 leaves room without wasting much on the other.
-constexpr long long kFirstBudgetPerArc = 8;
+// Work allowed to the first orientation tried, per vertex and arc: measured
+// on whole 9-table plans of 100k-node graphs, 32 beat 8 (dense: 3.6 s vs
+// 7.5 s) and 128 (layered: 7.8 s vs 10.0 s); docs/benchmarks.md.
+constexpr long long kFirstBudgetPerArc = 32;
 
 [[noreturn]] void infeasible() { throw std::logic_error("min cut: forced sides admit no valid plan"); }
 
@@ -200,15 +200,11 @@ DeviceSet CutNetwork::solve(const CutWeights& w, Orientation o) const {
 
   // Both orientations give the smallest device set (push_relabel.h), but
   // the first phase can take far longer one way than the other (excess
-  // that can't reach the sink sloshes before it is found dead). The one
-  // with less source capacity left after each vertex's own arcs cancel is
-  // tried first, within a work budget; then they alternate with doubling
-  // budgets, so a solve costs a small multiple of the faster orientation.
-  double excess_cloud = 0, excess_device = 0;
-  for (int i = 0; i < nf; ++i) {
-    excess_cloud += std::max(0.0, src[i] - sink[i]);
-    excess_device += std::max(0.0, sink[i] - src[i]);
-  }
+  // that can't reach the sink sloshes before it is found dead). From the
+  // cloud is tried first, within a work budget: it is the fast one in every
+  // regime but one of the benchmark set, and from the device can be 100x
+  // slower (docs/benchmarks.md). Then they alternate with doubling budgets,
+  // so a solve costs a small multiple of the faster orientation.
   auto attempt = [&](bool from_device, long long budget) -> std::optional<std::vector<char>> {
     ResidualNetwork r;
     r.n = nf;
@@ -233,7 +229,7 @@ DeviceSet CutNetwork::solve(const CutWeights& w, Orientation o) const {
   if (o != Orientation::automatic) {
     on_device_side = attempt(o == Orientation::from_device, -1);
   } else {
-    bool from_device = excess_device < excess_cloud;
+    bool from_device = false;
     long long budget = kFirstBudgetPerArc * static_cast<long long>(nf + arc_bytes_.size());
     while (!(on_device_side = attempt(from_device, budget))) {
       from_device = !from_device;
