@@ -12,24 +12,12 @@
 #include "model_view.h"
 #include "pins.h"
 #include "planning.h"
+#include "size_costs.h"
 
 namespace onnxcut {
 namespace {
 
 const std::string kResNet = std::string(ONNXCUT_SHARED_DIR) + "/data/models/resnet50_light.onnx";
-
-// Costs for a real model without a profile (documented in docs/benchmarks.md):
-// device time grows with the bytes a node writes, the cloud is 30x faster.
-NodeCosts sizeCosts(const ModelView& mv) {
-  NodeCosts c;
-  for (const auto& n : mv.nodes()) {
-    double out = 0;
-    for (int t : n.outputs) out += static_cast<double>(mv.tensors()[t].bytes.value_or(0));
-    c.device_ms.push_back(0.02 + out / 2e5);
-    c.cloud_ms.push_back(c.device_ms.back() / 30);
-  }
-  return c;
-}
 
 double peakRssMiB() {
   rusage r{};
@@ -47,7 +35,7 @@ void BM_ResNet50FullLatencyTable(benchmark::State& state) {
   if (!std::filesystem::exists(kResNet)) { state.SkipWithError("shared data absent"); return; }
   const ModelView mv = ModelView::load(kResNet);
   const PlanGraph g = mv.planGraph();
-  const NodeCosts costs = sizeCosts(mv);
+  const NodeCosts costs = bench::sizeCosts(mv);
   PlanOptions opt;
   opt.loads = {1, 2, 4};
   opt.precisions = {Precision::fp32, Precision::fp16, Precision::int8};
@@ -69,7 +57,7 @@ void BM_ResNet50FullThroughputTable(benchmark::State& state) {
   if (!std::filesystem::exists(kResNet)) { state.SkipWithError("shared data absent"); return; }
   const ModelView mv = ModelView::load(kResNet);
   const PlanGraph g = mv.planGraph();
-  const NodeCosts costs = sizeCosts(mv);
+  const NodeCosts costs = bench::sizeCosts(mv);
   PlanOptions opt;
   opt.objectives = {Objective::throughput};
   opt.loads = {1, 2, 4};

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "bench_util.h"
 #include "boost_peers.h"
 #include "cut_network.h"
 #include "pins.h"
@@ -34,17 +35,6 @@ std::string fmt(const char* f, double v) {
 }
 
 constexpr double kNoRepeatSeconds = 2;  // a run this slow is not repeated
-
-double seconds(const std::function<void()>& f, int reps) {
-  double best = 1e300;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    if (best > kNoRepeatSeconds) break;
-  }
-  return best;
-}
 
 CutWeights weightsAt(double mbps) { return {1, 1, transferMs(1, mbps), transferMs(1, mbps)}; }
 
@@ -81,13 +71,8 @@ constexpr double kPeerSkipSeconds = 1;
 }  // namespace
 
 int main(int argc, char** argv) {
-  int max_nodes = 1000000;
-  std::string json_out;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--max-nodes") && i + 1 < argc) max_nodes = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_out = argv[++i];
-    else { std::fprintf(stderr, "usage: min_cut_peers [--max-nodes N] [--json FILE]\n"); return 2; }
-  }
+  const auto [max_nodes, json_out] =
+      bench::parseSizeFlags(argc, argv, 1000000, "min_cut_peers [--max-nodes N] [--json FILE]");
   using Gen = bench::SyntheticCase (*)(int, uint64_t);
   const std::pair<const char*, Gen> shapes[] = {
       {"cnn", bench::cnnDag}, {"layered", bench::layeredDag}, {"dense", bench::denseDag}};
@@ -107,19 +92,19 @@ int main(int argc, char** argv) {
       for (const auto& [regime, bw] : regimes) {
         const CutWeights w = weightsAt(bw);
         DeviceSet ours, bk_set;
-        const double t_ours = seconds([&] { ours = CutNetwork(sc.graph, sc.costs, Precision::fp32, forced).solve(w); }, reps);
+        const double t_ours = bench::bestSeconds([&] { ours = CutNetwork(sc.graph, sc.costs, Precision::fp32, forced).solve(w); }, reps, kNoRepeatSeconds);
         const auto arcs = CutNetwork(sc.graph, sc.costs, Precision::fp32, forced).arcs(w);
         const int nv = CutNetwork(sc.graph, sc.costs, Precision::fp32, forced).vertexCount();
         const bool run_bk = last_bk[regime] < kPeerSkipSeconds, run_pr = last_pr[regime] < kPeerSkipSeconds;
-        const double t_bk = !run_bk ? NAN : seconds([&] {
+        const double t_bk = !run_bk ? NAN : bench::bestSeconds([&] {
           auto csr = peers::buildCsr(arcs, nv);
           peers::boykovKolmogorov(csr);
           bk_set = peers::sourceSide(csr, sc.graph.num_nodes);
-        }, reps);
-        const double t_pr = !run_pr ? NAN : seconds([&] {
+        }, reps, kNoRepeatSeconds);
+        const double t_pr = !run_pr ? NAN : bench::bestSeconds([&] {
           auto csr = peers::buildCsr(arcs, nv);
           peers::pushRelabel(csr);
-        }, reps);
+        }, reps, kNoRepeatSeconds);
         last_bk[regime] = run_bk ? t_bk : 1e300;
         last_pr[regime] = run_pr ? t_pr : 1e300;
         const bool agree = !run_bk || ours == bk_set;

@@ -15,32 +15,13 @@
 
 #include "model_view.h"
 #include "planning.h"
+#include "size_costs.h"
 #include "synthetic_dags.h"
+#include "bench_util.h"
 
 using namespace onnxcut;
 
 namespace {
-
-double seconds(const std::function<void()>& f, int reps) {
-  double best = 1e300;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = std::chrono::steady_clock::now();
-    f();
-    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  return best;
-}
-
-NodeCosts sizeCosts(const ModelView& mv) {
-  NodeCosts c;
-  for (const auto& n : mv.nodes()) {
-    double out = 0;
-    for (int t : n.outputs) out += static_cast<double>(mv.tensors()[t].bytes.value_or(0));
-    c.device_ms.push_back(0.02 + out / 2e5);
-    c.cloud_ms.push_back(c.device_ms.back() / 30);
-  }
-  return c;
-}
 
 PlanOptions nineTables() {
   PlanOptions opt;
@@ -61,13 +42,7 @@ size_t bandCount(const PlanSet& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int max_nodes = 100000;
-  std::string json_out;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--max-nodes") && i + 1 < argc) max_nodes = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--json") && i + 1 < argc) json_out = argv[++i];
-    else { std::fprintf(stderr, "usage: table_speed [--max-nodes N] [--json FILE]\n"); return 2; }
-  }
+  const auto [max_nodes, json_out] = bench::parseSizeFlags(argc, argv, 100000, "table_speed [--max-nodes N] [--json FILE]");
   nlohmann::json rows = nlohmann::json::array();
   const PlanOptions opt = nineTables();
   const std::filesystem::path dir = std::filesystem::path(ONNXCUT_SHARED_DIR) / "data" / "models";
@@ -82,15 +57,15 @@ int main(int argc, char** argv) {
     std::optional<ModelView> mv;
     double load_s = 0;
     try {
-      load_s = seconds([&] { mv.emplace(ModelView::load(m.string())); }, 3);
+      load_s = bench::bestSeconds([&] { mv.emplace(ModelView::load(m.string())); }, 3);
     } catch (const std::exception& e) {  // e.g. a model that needs --input-shape
       std::printf("%-40s skipped: %s\n", m.filename().c_str(), e.what());
       continue;
     }
     const PlanGraph g = mv->planGraph();
-    const NodeCosts c = sizeCosts(*mv);
+    const NodeCosts c = bench::sizeCosts(*mv);
     PlanSet set;
-    const double plan_s = seconds([&] { set = planTables(g, c, mv->nodeKeys(), opt); }, 5);
+    const double plan_s = bench::bestSeconds([&] { set = planTables(g, c, mv->nodeKeys(), opt); }, 5);
     std::printf("%-40s %8d | %8.1fms %10.2fms %6zu\n", m.filename().c_str(), g.num_nodes, load_s * 1e3, plan_s * 1e3,
                 bandCount(set));
     rows.push_back({{"model", m.filename().string()}, {"nodes", g.num_nodes}, {"load_s", load_s},
@@ -103,7 +78,7 @@ int main(int argc, char** argv) {
     for (int n = 10000; n <= max_nodes; n *= 10) {
       const auto sc = gen(n, 42);
       PlanSet set;
-      const double plan_s = seconds([&] { set = planTables(sc.graph, sc.costs, NodeKeys(), opt); }, n >= 100000 ? 1 : 3);
+      const double plan_s = bench::bestSeconds([&] { set = planTables(sc.graph, sc.costs, NodeKeys(), opt); }, n >= 100000 ? 1 : 3);
       const std::string name = std::string("synthetic ") + shape;
       std::printf("%-40s %8d | %10s %10.2fms %6zu\n", name.c_str(), sc.graph.num_nodes, "-", plan_s * 1e3, bandCount(set));
       std::fflush(stdout);
