@@ -174,6 +174,7 @@ class FrontierDp {
             if (prune_ && (*prune_)(nf, v)) continue;
             insert(target, next, {nf, m, device});
           }
+          if (max_comparisons >= 0 && comparisons_ > max_comparisons) return std::nullopt;
         }
       kept += static_cast<long long>(next.size());
       if (kept > cap || (max_comparisons >= 0 && comparisons_ > max_comparisons)) return std::nullopt;
