@@ -70,13 +70,15 @@ class Envelope {
 
 }  // namespace
 
-DeviceSet optimalLatencyPlan(const LatencyProblem& pr, double up_mbps) {
-  if (!pr.cuts) {
-    const CutNetwork cuts(pr.graph, pr.costs, pr.net.precision, pr.forced);
-    LatencyProblem with = pr;
-    with.cuts = &cuts;
-    return optimalLatencyPlan(with, up_mbps);
-  }
+LatencyProblem withCuts(const LatencyProblem& pr, std::optional<CutNetwork>& own) {
+  LatencyProblem with = pr;
+  if (!with.cuts) with.cuts = &own.emplace(pr.graph, pr.costs, pr.net.precision, pr.forced);
+  return with;
+}
+
+DeviceSet optimalLatencyPlan(const LatencyProblem& pr_in, double up_mbps) {
+  std::optional<CutNetwork> own;
+  const LatencyProblem pr = withCuts(pr_in, own);
   CutWeights w;
   w.device = 1;
   w.cloud = pr.net.load;
@@ -124,8 +126,7 @@ std::vector<Band> envelopeBands(const LatencyProblem& pr, Solver solve, double m
 
 std::vector<Band> latencyBands(const LatencyProblem& pr, double min_mbps, double max_mbps) {
   std::optional<CutNetwork> own;
-  LatencyProblem with = pr;
-  if (!with.cuts) with.cuts = &own.emplace(pr.graph, pr.costs, pr.net.precision, pr.forced);
+  const LatencyProblem with = withCuts(pr, own);
   return envelopeBands(with, [&](double up) { return optimalLatencyPlan(with, up); }, min_mbps, max_mbps);
 }
 

@@ -1,6 +1,7 @@
 // Minimum-latency plans: at one uplink bandwidth, and exactly over a range
 // of bandwidths (the bands of a plan table).
 #pragma once
+#include <optional>
 #include <vector>
 
 #include "cost_model.h"
@@ -18,6 +19,9 @@ struct LatencyProblem {
   // every solve of a table and across tables; built per call when null.
   const CutNetwork* cuts = nullptr;
 };
+
+// `pr` with its flow network: pr.cuts when set, else one built into `own`.
+LatencyProblem withCuts(const LatencyProblem& pr, std::optional<CutNetwork>& own);
 
 // The exact minimum-latency valid plan at uplink `up_mbps`: the min cut,
 // compared with the all-device plan since the RTT is paid only when the

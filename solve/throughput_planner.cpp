@@ -160,8 +160,7 @@ class LocalSearch {
 
 ThroughputResult bestThroughputPlan(const LatencyProblem& pr_in, double up_mbps) {
   std::optional<CutNetwork> own;
-  LatencyProblem pr = pr_in;
-  if (!pr.cuts) pr.cuts = &own.emplace(pr.graph, pr.costs, pr.net.precision, pr.forced);
+  const LatencyProblem pr = withCuts(pr_in, own);
   const double up_w = transferMs(1.0, up_mbps);
   const double down_w = transferMs(1.0, pr.net.down_mbps ? *pr.net.down_mbps : up_mbps);
   ThroughputResult r;
@@ -223,9 +222,7 @@ Curve curveOf(const LatencyProblem& pr, const DeviceSet& d) {
 
 double fps(double ms) { return ms > 0 ? 1000.0 / ms : std::numeric_limits<double>::max(); }
 
-}  // namespace
 
-namespace {
 
 struct Envelope {
   std::vector<DeviceSet> plans;
@@ -304,9 +301,7 @@ std::vector<double> geometricGrid(double lo, double hi) {
   return grid;
 }
 
-}  // namespace
 
-namespace {
 
 // A lower bound on max(T_dev, load·T_cloud) of every completion of a
 // partial plan that has decided nodes 0..v: the remaining nodes split
@@ -405,8 +400,7 @@ std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, con
 std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double min_mbps, double max_mbps,
                                             ThroughputMethod* method, long long enumeration_cap) {
   std::optional<CutNetwork> own;
-  LatencyProblem pr = pr_in;
-  if (!pr.cuts) pr.cuts = &own.emplace(pr.graph, pr.costs, pr.net.precision, pr.forced);
+  const LatencyProblem pr = withCuts(pr_in, own);
   const double x_lo = 1.0 / max_mbps, x_hi = 1.0 / min_mbps;
   // Exact when the valid plans can be enumerated: the envelope over the
   // Pareto-optimal plans is the optimum at every bandwidth.
