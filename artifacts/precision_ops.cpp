@@ -2,7 +2,10 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
+#include <cmath>
 #include <initializer_list>
+#include <stdexcept>
 
 namespace onnxcut {
 namespace {
@@ -43,7 +46,50 @@ struct NodeMaker {
     a->mutable_t()->add_float_data(v);
     return name;
   }
+  // An int64 constant: a scalar when `dims` is empty, else 1-D.
+  std::string ints(const std::string& name, const std::vector<int64_t>& v, bool scalar) {
+    auto& n = add("Constant", {}, {name});
+    auto* a = n.add_attribute();
+    a->set_name("value");
+    a->set_type(onnx::AttributeProto::TENSOR);
+    a->mutable_t()->set_data_type(TensorProto::INT64);
+    if (!scalar) a->mutable_t()->add_dims(static_cast<int64_t>(v.size()));
+    for (auto x : v) a->mutable_t()->add_int64_data(x);
+    return name;
+  }
+  std::string floats(const std::string& name, int64_t count, float v) {
+    auto& n = add("Constant", {}, {name});
+    auto* a = n.add_attribute();
+    a->set_name("value");
+    a->set_type(onnx::AttributeProto::TENSOR);
+    a->mutable_t()->set_data_type(TensorProto::FLOAT);
+    a->mutable_t()->add_dims(count);
+    for (int64_t i = 0; i < count; ++i) a->mutable_t()->add_float_data(v);
+    return name;
+  }
 };
+
+int64_t numelOf(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+// The first `n` elements of 1-D `x` (Slice: attributes before opset 10).
+void slice1d(NodeMaker& m, const std::string& x, int64_t n, const std::string& out, int64_t opset) {
+  if (opset < 10) {
+    auto& s = m.add("Slice", {x}, {out});
+    for (const char* k : {"starts", "ends", "axes"}) {
+      auto* a = s.add_attribute();
+      a->set_name(k);
+      a->set_type(onnx::AttributeProto::INTS);
+      a->add_ints(std::string(k) == "ends" ? n : 0);
+    }
+    return;
+  }
+  m.add("Slice", {x, m.ints(out + "_s", {0}, false), m.ints(out + "_e", {n}, false), m.ints(out + "_a", {0}, false)},
+        {out});
+}
 
 // round-half-up then clamp to [0, 255]: Floor(x + 0.5), Clip.
 std::string roundClip(NodeMaker& m, const std::string& x, const std::string& half, const std::string& base) {
@@ -62,6 +108,7 @@ onnx::TypeProto SentTensor::type(const onnx::TypeProto& original) const {
   auto* tt = t.mutable_tensor_type();
   tt->set_elem_type(elem_type);
   if (scalar) tt->mutable_shape();
+  else if (length >= 0) tt->mutable_shape()->add_dim()->set_dim_value(length);
   else if (original.has_tensor_type() && original.tensor_type().has_shape())
     *tt->mutable_shape() = original.tensor_type().shape();
   return t;
@@ -112,6 +159,216 @@ std::vector<SentTensor> appendEncode(onnx::GraphProto& g, const std::string& t, 
   NodeMaker::floatAttr(c, "max", 255.0f);
   NodeMaker::intAttr(m.add("Cast", {b + "_qc"}, {sent[0].name}), "to", TensorProto::UINT8);
   return sent;
+}
+
+int64_t packedBytes(int64_t numel, int bits) {
+  if (bits == 32) return numel * 4;
+  if (bits == 16) return numel * 2;
+  const PackGroup pg = packGroup(bits);
+  return (numel + pg.values - 1) / pg.values * pg.bytes;
+}
+
+std::vector<SentTensor> packedInputs(const std::string& t, int bits, int64_t numel) {
+  return {{t + "__p" + std::to_string(bits), TensorProto::UINT8, false, packedBytes(numel, bits)},
+          {t + "__lo", TensorProto::FLOAT, true},
+          {t + "__scale", TensorProto::FLOAT, true}};
+}
+
+std::vector<SentTensor> appendEncodeBits(onnx::GraphProto& g, const std::string& t, int bits,
+                                         const std::vector<int64_t>& shape, int64_t opset) {
+  const int64_t n = numelOf(shape);
+  const auto sent = packedInputs(t, bits, n);
+  NodeMaker m{g, "onnxcut/" + t};
+  const std::string b = t + "__onnxcut";
+  const float levels = static_cast<float>((1 << bits) - 1);
+  NodeMaker::intAttr(m.add("ReduceMin", {t}, {sent[1].name}), "keepdims", 0);
+  NodeMaker::intAttr(m.add("ReduceMax", {t}, {b + "_hi"}), "keepdims", 0);
+  m.add("Sub", {b + "_hi", sent[1].name}, {b + "_range"});
+  m.add("Div", {b + "_range", m.scalar(b + "_levels", levels)}, {b + "_s0"});
+  m.add("Max", {b + "_s0", m.scalar(b + "_tiny", 1e-30f)}, {sent[2].name});
+  m.add("Sub", {t, sent[1].name}, {b + "_d"});
+  m.add("Div", {b + "_d", sent[2].name}, {b + "_x"});
+  m.add("Add", {b + "_x", m.scalar(b + "_half", 0.5f)}, {b + "_xh"});
+  m.add("Floor", {b + "_xh"}, {b + "_q"});
+  m.add("Reshape", {b + "_q", m.ints(b + "_flat", {n}, false)}, {b + "_qf"});
+  const PackGroup pg = packGroup(bits);
+  if (pg.values == 1) {
+    NodeMaker::intAttr(m.add("Cast", {b + "_qf"}, {sent[0].name}), "to", TensorProto::UINT8);
+    return sent;
+  }
+  const int64_t groups = (n + pg.values - 1) / pg.values, pad = groups * pg.values - n;
+  std::string q = b + "_qf";
+  if (pad > 0) {
+    NodeMaker::intAttr(m.add("Concat", {q, m.floats(b + "_pad", pad, 0.0f)}, {b + "_qp"}), "axis", 0);
+    q = b + "_qp";
+  }
+  m.add("Reshape", {q, m.ints(b + "_grp", {groups, pg.values}, false)}, {b + "_q2"});
+  // v = sum_j q_j * 2^(w (k-1-j)): the group as one integer < 2^24.
+  std::string v;
+  for (int j = 0; j < pg.values; ++j) {
+    const std::string col = b + "_c" + std::to_string(j);
+    NodeMaker::intAttr(m.add("Gather", {b + "_q2", m.ints(col + "_i", {j}, true)}, {col}), "axis", 1);
+    const float w = std::ldexp(1.0f, bits * (pg.values - 1 - j));
+    std::string term = col;
+    if (w != 1.0f) {
+      m.add("Mul", {col, m.scalar(col + "_w", w)}, {col + "_m"});
+      term = col + "_m";
+    }
+    if (v.empty()) v = term;
+    else {
+      m.add("Add", {v, term}, {col + "_v"});
+      v = col + "_v";
+    }
+  }
+  // byte i = floor(v / 256^(B-1-i)) mod 256, as c - floor(c / 256) * 256.
+  std::vector<std::string> cols;
+  for (int i = 0; i < pg.bytes; ++i) {
+    const std::string by = b + "_b" + std::to_string(i);
+    std::string c = v;
+    if (i < pg.bytes - 1) {
+      m.add("Div", {v, m.scalar(by + "_d", std::ldexp(1.0f, 8 * (pg.bytes - 1 - i)))}, {by + "_x"});
+      m.add("Floor", {by + "_x"}, {by + "_c"});
+      c = by + "_c";
+    }
+    if (i > 0) {
+      m.add("Div", {c, m.scalar(by + "_256", 256.0f)}, {by + "_h"});
+      m.add("Floor", {by + "_h"}, {by + "_hf"});
+      m.add("Mul", {by + "_hf", by + "_256"}, {by + "_hm"});
+      m.add("Sub", {c, by + "_hm"}, {by + "_r"});
+      c = by + "_r";
+    }
+    m.add("Reshape", {c, m.ints(by + "_col", {groups, 1}, false)}, {by + "_k"});
+    cols.push_back(by + "_k");
+  }
+  std::string bytes = cols[0];
+  if (cols.size() > 1) {
+    auto& cat = m.add("Concat", {}, {b + "_bytes"});
+    for (const auto& c : cols) cat.add_input(c);
+    NodeMaker::intAttr(cat, "axis", 1);
+    bytes = b + "_bytes";
+  }
+  m.add("Reshape", {bytes, m.ints(b + "_out", {groups * pg.bytes}, false)}, {b + "_pf"});
+  NodeMaker::intAttr(m.add("Cast", {b + "_pf"}, {sent[0].name}), "to", TensorProto::UINT8);
+  (void)opset;
+  return sent;
+}
+
+void appendDecodeBits(onnx::GraphProto& g, const std::string& t, int bits, const std::vector<int64_t>& shape,
+                      int64_t opset) {
+  const int64_t n = numelOf(shape);
+  const auto in = packedInputs(t, bits, n);
+  NodeMaker m{g, "onnxcut/" + t};
+  const std::string b = t + "__onnxcut_u";  // apart from the encoder's names (both may share a graph)
+  NodeMaker::intAttr(m.add("Cast", {in[0].name}, {b + "_pf"}), "to", TensorProto::FLOAT);
+  const PackGroup pg = packGroup(bits);
+  std::string q = b + "_pf";
+  if (pg.values > 1) {
+    const int64_t groups = (n + pg.values - 1) / pg.values;
+    std::string v = b + "_pf";
+    if (pg.bytes > 1) {
+      m.add("Reshape", {b + "_pf", m.ints(b + "_grp", {groups, pg.bytes}, false)}, {b + "_p2"});
+      v.clear();
+      for (int i = 0; i < pg.bytes; ++i) {
+        const std::string col = b + "_b" + std::to_string(i);
+        NodeMaker::intAttr(m.add("Gather", {b + "_p2", m.ints(col + "_i", {i}, true)}, {col}), "axis", 1);
+        const float w = std::ldexp(1.0f, 8 * (pg.bytes - 1 - i));
+        std::string term = col;
+        if (w != 1.0f) {
+          m.add("Mul", {col, m.scalar(col + "_w", w)}, {col + "_m"});
+          term = col + "_m";
+        }
+        if (v.empty()) v = term;
+        else {
+          m.add("Add", {v, term}, {col + "_v"});
+          v = col + "_v";
+        }
+      }
+    }
+    // value j = floor(v / 2^(w (k-1-j))) mod 2^w.
+    std::vector<std::string> cols;
+    const float base = std::ldexp(1.0f, bits);
+    for (int j = 0; j < pg.values; ++j) {
+      const std::string col = b + "_v" + std::to_string(j);
+      std::string c = v;
+      const int shift = bits * (pg.values - 1 - j);
+      if (shift > 0) {
+        m.add("Div", {v, m.scalar(col + "_d", std::ldexp(1.0f, shift))}, {col + "_x"});
+        m.add("Floor", {col + "_x"}, {col + "_c"});
+        c = col + "_c";
+      }
+      if (j > 0) {
+        m.add("Div", {c, m.scalar(col + "_base", base)}, {col + "_h"});
+        m.add("Floor", {col + "_h"}, {col + "_hf"});
+        m.add("Mul", {col + "_hf", col + "_base"}, {col + "_hm"});
+        m.add("Sub", {c, col + "_hm"}, {col + "_r"});
+        c = col + "_r";
+      }
+      m.add("Reshape", {c, m.ints(col + "_col", {groups, 1}, false)}, {col + "_k"});
+      cols.push_back(col + "_k");
+    }
+    auto& cat = m.add("Concat", {}, {b + "_vals"});
+    for (const auto& c : cols) cat.add_input(c);
+    NodeMaker::intAttr(cat, "axis", 1);
+    m.add("Reshape", {b + "_vals", m.ints(b + "_all", {groups * pg.values}, false)}, {b + "_qa"});
+    q = b + "_qa";
+    if (groups * pg.values != n) {
+      slice1d(m, q, n, b + "_qs", opset);
+      q = b + "_qs";
+    }
+  }
+  m.add("Mul", {q, in[2].name}, {b + "_xs"});
+  m.add("Add", {b + "_xs", in[1].name}, {b + "_x"});
+  m.add("Reshape", {b + "_x", m.ints(b + "_shape", shape, false)}, {t});
+}
+
+PackedTensor packReference(const std::vector<float>& x, int bits) {
+  PackedTensor p;
+  if (x.empty()) return p;
+  float lo = x[0], hi = x[0];
+  for (float v : x) {
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+  }
+  const float levels = static_cast<float>((1 << bits) - 1);
+  const float s0 = (hi - lo) / levels;
+  p.lo = lo;
+  p.scale = std::max(s0, 1e-30f);
+  const PackGroup pg = packGroup(bits);
+  const int64_t n = static_cast<int64_t>(x.size());
+  const int64_t groups = (n + pg.values - 1) / pg.values;
+  p.bytes.assign(static_cast<size_t>(groups * pg.bytes), 0);
+  for (int64_t g = 0; g < groups; ++g) {
+    uint32_t v = 0;
+    for (int j = 0; j < pg.values; ++j) {
+      const int64_t i = g * pg.values + j;
+      uint32_t q = 0;
+      if (i < n) {
+        const float d = x[static_cast<size_t>(i)] - lo;
+        const float r = d / p.scale;
+        q = static_cast<uint32_t>(std::floor(r + 0.5f));
+      }
+      v = (v << bits) | q;
+    }
+    for (int k = pg.bytes - 1; k >= 0; --k) {
+      p.bytes[static_cast<size_t>(g * pg.bytes + k)] = static_cast<uint8_t>(v & 0xff);
+      v >>= 8;
+    }
+  }
+  return p;
+}
+
+std::vector<float> unpackReference(const PackedTensor& p, int bits, int64_t numel) {
+  const PackGroup pg = packGroup(bits);
+  std::vector<float> out(static_cast<size_t>(numel));
+  for (int64_t i = 0; i < numel; ++i) {
+    const int64_t g = i / pg.values, j = i % pg.values;
+    uint32_t v = 0;
+    for (int k = 0; k < pg.bytes; ++k) v = (v << 8) | p.bytes[static_cast<size_t>(g * pg.bytes + k)];
+    const uint32_t q = (v >> (bits * (pg.values - 1 - j))) & ((1u << bits) - 1);
+    const float xs = static_cast<float>(q) * p.scale;
+    out[static_cast<size_t>(i)] = xs + p.lo;
+  }
+  return out;
 }
 
 void appendDecode(onnx::GraphProto& g, const std::string& t, Precision p, int64_t opset) {

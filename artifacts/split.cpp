@@ -216,6 +216,27 @@ bool converts(const TensorInfo& t, Precision p) {
   return p != Precision::fp32 && t.elem_type == onnx::TensorProto::FLOAT;
 }
 
+// How cut tensor t travels: (precision, bits) with bits = 16 -> fp16 and
+// bits <= 8 -> packed for mixed requests; a float tensor at 32 bits, or any
+// other tensor, goes as it is (fp32).
+struct Transfer {
+  Precision p = Precision::fp32;
+  int bits = 32;
+};
+Transfer transferOf(const ModelView& mv, const SplitRequest& req, int t) {
+  const TensorInfo& ti = mv.tensors()[t];
+  if (ti.elem_type != onnx::TensorProto::FLOAT) return {};
+  if (req.precision != Precision::mixed) return {req.precision, 0};
+  const auto it = std::find(req.cut.begin(), req.cut.end(), t);
+  const int bits = it == req.cut.end() || req.bits.empty() ? 32 : req.bits[static_cast<size_t>(it - req.cut.begin())];
+  if (bits == 32) return {};
+  if (bits == 16) return {Precision::fp16, 16};
+  return {Precision::mixed, bits};
+}
+bool converts(const ModelView& mv, const SplitRequest& req, int t) {
+  return transferOf(mv, req, t).p != Precision::fp32;
+}
+
 }  // namespace
 
 std::vector<std::string> sentNames(const TensorInfo& t, Precision p) {
@@ -244,9 +265,19 @@ void serializeModel(const ModelProto& m, std::ostream& out) {
 
 namespace {
 
-std::vector<PortTensor> sentPorts(const ModelView& mv, int t, Precision p) {
+std::vector<PortTensor> sentPorts(const ModelView& mv, int t, const SplitRequest& req) {
   const TensorInfo& ti = mv.tensors()[t];
-  if (!converts(ti, p)) return {PortTensor{ti.name, ti.elem_type, t, "raw", false}};
+  const Transfer tr = transferOf(mv, req, t);
+  const Precision p = tr.p;
+  if (p == Precision::fp32) return {PortTensor{ti.name, ti.elem_type, t, "raw", false}};
+  if (p == Precision::mixed) {
+    static const char* const kPacked[] = {"packed", "packed_lo", "packed_scale"};
+    std::vector<PortTensor> out;
+    const auto sent = packedInputs(ti.name, tr.bits, ti.bytes ? *ti.bytes / 4 : 0);
+    for (size_t i = 0; i < sent.size(); ++i)
+      out.push_back({sent[i].name, sent[i].elem_type, t, kPacked[i], sent[i].scalar, tr.bits, sent[i].length});
+    return out;
+  }
   static const char* const kInt8[] = {"int8_q", "int8_scale", "int8_zero_point"};
   std::vector<PortTensor> out;
   const auto sent = decodeInputs(ti.name, p);
@@ -262,7 +293,7 @@ SplitInterface splitInterface(const ModelView& mv, const SplitRequest& req) {
   bool any_device = false, any_cloud = false;
   for (size_t v = 0; v < mv.nodes().size(); ++v) (req.device[v] ? any_device : any_cloud) = true;
   const bool any_conversion = std::any_of(req.cut.begin(), req.cut.end(), [&](int t) {
-    return converts(mv.tensors()[t], req.precision);
+    return converts(mv, req, t);
   });
   auto raw = [&](int t) { return PortTensor{mv.tensors()[t].name, mv.tensors()[t].elem_type, t, "raw", false}; };
   io.has_head = any_device || any_conversion;
@@ -276,11 +307,11 @@ SplitInterface splitInterface(const ModelView& mv, const SplitRequest& req) {
     std::set<int> emitted;
     for (int t : req.cut) {
       const TensorInfo& ti = mv.tensors()[t];
-      if (!converts(ti, req.precision)) {
+      if (!converts(mv, req, t)) {
         if (ti.producer >= 0) { io.head_outputs.push_back(raw(t)); emitted.insert(t); }
         continue;  // a raw input at full precision is sent as it is
       }
-      for (auto& p : sentPorts(mv, t, req.precision)) io.head_outputs.push_back(std::move(p));
+      for (auto& p : sentPorts(mv, t, req)) io.head_outputs.push_back(std::move(p));
     }
     for (int t : mv.graphOutputs()) {
       const TensorInfo& ti = mv.tensors()[t];
@@ -290,7 +321,7 @@ SplitInterface splitInterface(const ModelView& mv, const SplitRequest& req) {
   }
   if (io.has_tail) {
     for (int t : req.cut)
-      for (auto& p : sentPorts(mv, t, req.precision)) io.tail_inputs.push_back(std::move(p));
+      for (auto& p : sentPorts(mv, t, req)) io.tail_inputs.push_back(std::move(p));
     for (int t : mv.graphOutputs()) {
       const TensorInfo& ti = mv.tensors()[t];
       if (ti.producer >= 0 && !req.device[ti.producer]) io.tail_outputs.push_back(raw(t));
@@ -303,8 +334,42 @@ SplitInterface splitInterface(const ModelView& mv, const SplitRequest& req) {
   return io;
 }
 
+namespace {
+
+void appendEncodeOf(onnx::GraphProto& g, const ModelView& mv, const SplitRequest& req, int t, int64_t opset) {
+  const Transfer tr = transferOf(mv, req, t);
+  const TensorInfo& ti = mv.tensors()[t];
+  if (tr.p == Precision::mixed) appendEncodeBits(g, ti.name, tr.bits, *ti.shape, opset);
+  else if (tr.p != Precision::fp32) appendEncode(g, ti.name, tr.p, opset);
+}
+void appendDecodeOf(onnx::GraphProto& g, const ModelView& mv, const SplitRequest& req, int t, int64_t opset) {
+  const Transfer tr = transferOf(mv, req, t);
+  const TensorInfo& ti = mv.tensors()[t];
+  if (tr.p == Precision::mixed) appendDecodeBits(g, ti.name, tr.bits, *ti.shape, opset);
+  else if (tr.p != Precision::fp32) appendDecode(g, ti.name, tr.p, opset);
+}
+
+}  // namespace
+
+void checkTransferBits(const ModelView& mv, const SplitRequest& req) {
+  if (req.precision != Precision::mixed) return;
+  if (req.bits.size() != req.cut.size())
+    throw InputError("a mixed plan needs one width per cut tensor (" + std::to_string(req.cut.size()) + " tensors, " +
+                     std::to_string(req.bits.size()) + " widths)");
+  for (size_t i = 0; i < req.cut.size(); ++i) {
+    const TensorInfo& ti = mv.tensors()[req.cut[i]];
+    if (!validTransferBits(req.bits[i]))
+      throw InputError("tensor '" + ti.name + "': width " + std::to_string(req.bits[i]) +
+                       " is not one of 32, 16, 8, 6, 4, 2");
+    if (req.bits[i] < 16 && ti.elem_type == onnx::TensorProto::FLOAT && !ti.shape)
+      throw InputError("tensor '" + ti.name + "': packing to " + std::to_string(req.bits[i]) +
+                       " bits needs its static shape (fix the input dims)");
+  }
+}
+
 SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
   const int64_t opset = defaultOpset(mv.model());
+  checkTransferBits(mv, req);
   if (req.precision != Precision::fp32 && opset < kMinPrecisionOpset)
     throw InputError(mv.label() + ": precision " + toString(req.precision) + " needs opset >= " +
                      std::to_string(kMinPrecisionOpset) + " (the model has opset " + std::to_string(opset) + ")");
@@ -315,7 +380,7 @@ SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
   // A port's type: a model tensor's own, or its sent form's.
   auto portType = [&](SideBuilder& b, const PortTensor& p) {
     const std::string& of = mv.tensors()[p.tensor].name;
-    return p.encoding == "raw" ? b.typeOf(of) : SentTensor{p.name, p.elem_type, p.scalar}.type(b.typeOf(of));
+    return p.encoding == "raw" ? b.typeOf(of) : SentTensor{p.name, p.elem_type, p.scalar, p.length}.type(b.typeOf(of));
   };
 
   // ---- head ----
@@ -323,8 +388,7 @@ SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
     SideBuilder h(mv, "head", req, cloud.empty());
     for (const auto& p : io.head_inputs) h.addInput(p.name, portType(h, p));
     h.addNodes(dev);
-    for (int t : req.cut)
-      if (converts(mv.tensors()[t], req.precision)) appendEncode(h.graph(), mv.tensors()[t].name, req.precision, opset);
+    for (int t : req.cut) appendEncodeOf(h.graph(), mv, req, t, opset);
     for (const auto& p : io.head_outputs) h.addOutput(p.name, portType(h, p));
     h.addInitializers();
     res.batch_fixed = res.batch_fixed || h.batchFixed();
@@ -337,14 +401,18 @@ SplitResult splitModel(const ModelView& mv, const SplitRequest& req) {
                                             [](const PortTensor& p) { return p.encoding != "raw"; });
     SideBuilder tb(mv, "tail", req, dev.empty() && !any_conversion);
     for (const auto& p : io.tail_inputs) tb.addInput(p.name, portType(tb, p));
-    for (int t : req.cut)
-      if (converts(mv.tensors()[t], req.precision)) appendDecode(tb.graph(), mv.tensors()[t].name, req.precision, opset);
+    for (int t : req.cut) appendDecodeOf(tb.graph(), mv, req, t, opset);
     tb.addNodes(cloud);
     for (const auto& p : io.tail_outputs) tb.addOutput(p.name, portType(tb, p));
     tb.addInitializers();
     res.batch_fixed = res.batch_fixed || tb.batchFixed();
     res.tail = tb.take();
   }
+  // Packing reshapes to the planned sizes: a batch-dependent packed tensor
+  // fixes the batch of both files.
+  for (int t : req.cut)
+    if (transferOf(mv, req, t).p == Precision::mixed && !mv.dimParams(mv.tensors()[t].name).empty())
+      res.batch_fixed = true;
   return res;
 }
 

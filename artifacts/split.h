@@ -29,6 +29,9 @@ struct SplitRequest {
   Precision precision = Precision::fp32;
   std::vector<int> cut;  // tensors sent up, in graph order
   std::string model_sha256;
+  // precision == mixed: the width of each cut tensor (parallel to `cut`,
+  // from kTransferBits; widths below 16 need a static shape).
+  std::vector<int> bits;
 };
 
 struct SplitResult {
@@ -51,9 +54,12 @@ struct PortTensor {
   std::string name;       // as in the split file
   int32_t elem_type = 0;  // onnx::TensorProto data type
   int tensor = -1;        // the model tensor it carries (index in mv.tensors())
-  // "raw" (the tensor itself), "fp16", "int8_q", "int8_scale", "int8_zero_point"
+  // "raw" (the tensor itself), "fp16", "int8_q", "int8_scale", "int8_zero_point",
+  // "packed" (bits 8/6/4/2, 1-D uint8), "packed_lo", "packed_scale"
   std::string encoding = "raw";
   bool scalar = false;    // a scale or zero point: shape []
+  int bits = 0;           // packed: the width
+  int64_t length = -1;    // packed: its bytes
 };
 struct SplitInterface {
   bool has_head = false, has_tail = false;
@@ -72,6 +78,9 @@ SplitResult splitModel(const ModelView& mv, const SplitRequest& req);
 // outputs and the tail reads): the tensor itself at fp32 or for non-float
 // tensors; "<t>__fp16"; "<t>__q", "<t>__scale", "<t>__zp" for int8.
 std::vector<std::string> sentNames(const TensorInfo& t, Precision p);
+
+// Checks a mixed request's widths against the model; throws InputError.
+void checkTransferBits(const ModelView& mv, const SplitRequest& req);
 
 // Deterministic serialization (byte-identical for identical inputs).
 std::string serializeModel(const onnx::ModelProto& m);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -30,6 +31,18 @@ bool parseFiniteNumber(const std::string& s, double& out) {
   char* end = nullptr;
   out = std::strtod(t.c_str(), &end);
   return *end == '\0' && std::isfinite(out);
+}
+
+ScratchDir::ScratchDir(const std::string& prefix) {
+  const char* env = std::getenv("TMPDIR");
+  std::string tmpl = std::string(env && *env ? env : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (!mkdtemp(tmpl.data())) throw InputError("cannot create a temporary folder " + tmpl);
+  path_ = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 }  // namespace onnxcut

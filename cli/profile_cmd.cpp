@@ -33,17 +33,6 @@ struct ProfileArgs {
   bool kernel_only = false;
 };
 
-// Removes the scratch folder whatever happens.
-struct ScratchDir {
-  fs::path path;
-  ScratchDir() {
-    char tmpl[] = "/tmp/onnxcut-profile-XXXXXX";
-    if (!mkdtemp(tmpl)) throw InputError("cannot create a temporary folder in /tmp");
-    path = tmpl;
-  }
-  ~ScratchDir() { std::error_code ec; fs::remove_all(path, ec); }
-};
-
 int runProfile(const ProfileArgs& a) {
   if (a.runs < 1) throw InputError("--runs must be at least 1");
   LoadOptions lo;
@@ -54,7 +43,10 @@ int runProfile(const ProfileArgs& a) {
   // events name them exactly; input dims fixed as planned.
   onnx::ModelProto named = mv.model();
   for (const auto& n : mv.nodes()) named.mutable_graph()->mutable_node(n.proto_index)->set_name(n.key);
-  ScratchDir scratch;
+  ScratchDir scratch_dir("onnxcut-profile");
+  struct {
+    fs::path path;
+  } scratch{scratch_dir.path()};
   const fs::path model_file = scratch.path / "model.onnx";
   {
     // Weights kept outside the model go beside the copy (ONNX Runtime reads

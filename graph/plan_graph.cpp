@@ -1,5 +1,10 @@
 #include "plan_graph.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <stdexcept>
+
 #include "errors.h"
 
 namespace onnxcut {
@@ -9,6 +14,7 @@ const char* toString(Precision p) {
     case Precision::fp32: return "fp32";
     case Precision::fp16: return "fp16";
     case Precision::int8: return "int8";
+    case Precision::mixed: return "mixed";
   }
   return "?";
 }
@@ -26,8 +32,30 @@ double sentBytes(const PlanTensor& t, Precision p) {
     case Precision::fp32: return t.bytes;
     case Precision::fp16: return t.bytes * 0.5;
     case Precision::int8: return t.bytes * 0.25;
+    case Precision::mixed: return t.bytes;
   }
   return t.bytes;
+}
+
+double sentBytesBits(const PlanTensor& t, int bits) {
+  if (!t.is_float32 || bits >= 32) return t.bytes;
+  if (bits == 16) return t.bytes * 0.5;
+  const PackGroup g = packGroup(bits);
+  return std::ceil(t.bytes / 4 / g.values) * g.bytes;
+}
+
+bool validTransferBits(int bits) {
+  return std::find(std::begin(kTransferBits), std::end(kTransferBits), bits) != std::end(kTransferBits);
+}
+
+PackGroup packGroup(int bits) {
+  switch (bits) {
+    case 8: return {1, 1};
+    case 6: return {4, 3};
+    case 4: return {2, 1};
+    case 2: return {4, 1};
+    default: throw std::invalid_argument("packGroup: no packing for " + std::to_string(bits) + " bits");
+  }
 }
 
 NodeEdges nodeEdges(const PlanGraph& g) {

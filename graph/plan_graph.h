@@ -34,14 +34,29 @@ struct NodeEdges {
 };
 NodeEdges nodeEdges(const PlanGraph& g);
 
-// Transfer precision of the cut tensors.
-enum class Precision { fp32, fp16, int8 };
+// Transfer precision of the cut tensors. `mixed`: each cut tensor has its own
+// bit width (docs/precision.md); never a table request's precision.
+enum class Precision { fp32, fp16, int8, mixed };
 
 const char* toString(Precision p);
 // Throws InputError naming the allowed values.
 Precision parsePrecision(const std::string& s);
-// Bytes sent for a tensor at precision p (cost-model.md `bytes_p`).
+// Bytes sent for a tensor at precision p (cost-model.md `bytes_p`); mixed:
+// the full size (a mixed plan's bytes come from its widths, sentBytesBits).
 double sentBytes(const PlanTensor& t, Precision p);
+// Bytes sent for a tensor at width `bits` (32, 16, or packed 8/6/4/2:
+// ceil(numel / k) x B, docs/precision.md); non-float tensors as they are.
+double sentBytesBits(const PlanTensor& t, int bits);
+
+// The widths a cut tensor can travel at (docs/precision.md).
+inline constexpr int kTransferBits[] = {32, 16, 8, 6, 4, 2};
+bool validTransferBits(int bits);
+// Packing of widths 8, 6, 4, 2: `values` of them go into `bytes` bytes.
+struct PackGroup {
+  int values = 1, bytes = 1;
+};
+// Throws std::invalid_argument for any other width.
+PackGroup packGroup(int bits);
 
 // A plan: on_device[v] != 0 for nodes that run on the device.
 using DeviceSet = std::vector<char>;

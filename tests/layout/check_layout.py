@@ -14,7 +14,7 @@ import re
 import sys
 
 src, build = sys.argv[1], sys.argv[2]
-STAGES = ["base", "graph", "solve", "model", "costs", "artifacts", "planner", "runtime", "sim"]
+STAGES = ["base", "graph", "solve", "model", "costs", "artifacts", "fidelity", "planner", "runtime", "sim"]
 with open(os.path.join(build, "compile_commands.json")) as f:
     commands = json.load(f)
 

@@ -1,0 +1,317 @@
+// Per-tensor widths (docs/precision.md): packing and unpacking run in ONNX
+// Runtime bit-exactly as the C++ reference does, for every width, opset
+// spelling and padding; calibration inputs are read or refused with a
+// message; the lab's measurements match the metric's definition.
+#include <gtest/gtest.h>
+#include <onnx/defs/parser.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#endif
+#include <stb/stb_image_write.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+#include "calibration_inputs.h"
+#include "errors.h"
+#include "fidelity.h"
+#include "files.h"
+#include "planning.h"
+#include "precision_ops.h"
+#include "process.h"
+#include "split.h"
+#include "test_util.h"
+
+namespace onnxcut {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::fromText;
+
+std::string script() { return std::string(ONNXCUT_SOURCE_DIR) + "/scripts/fidelity.js"; }
+
+bool ortAvailable() {
+  return fs::exists(std::string(ONNXCUT_SOURCE_DIR) + "/node_modules/onnxruntime-node") && programExists("node");
+}
+
+void writeBytes(const fs::path& p, const void* data, size_t n) {
+  std::ofstream f(p, std::ios::binary);
+  f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n));
+}
+
+std::string readBytes(const fs::path& p) { return readWholeFile(p.string(), "test output"); }
+
+// Runs `model` on feeds {name: (file, dtype, dims)} and returns its outputs' raw bytes by name.
+std::map<std::string, std::string> runOrt(const fs::path& dir, const std::string& model, const nlohmann::json& feeds,
+                                          const std::vector<std::string>& outputs) {
+  const std::string dump = "dump_" + model;
+  fs::create_directories(dir / dump);
+  nlohmann::json job = {{"reference", model}, {"metric", "rel_l2"},
+                        {"samples", {{{"name", "s"}, {"feeds", feeds}}}}, {"evaluations", nlohmann::json::array()},
+                        {"dump", dump}};
+  std::ofstream(dir / "job.json") << job.dump();
+  const ProcessResult r = runProcess({"node", script(), (dir / "job.json").string()}, true, true);
+  EXPECT_EQ(r.exit_code, 0);
+  std::map<std::string, std::string> out;
+  for (const auto& o : outputs) out[o] = readBytes(dir / dump / ("reference.0." + o + ".bin"));
+  return out;
+}
+
+std::string modelText(int opset, const std::string& dims) {
+  return "<ir_version: " + std::string(opset >= 13 ? "8" : "4") + ", opset_import: [\"\" : " + std::to_string(opset) +
+         "]>\ng (float[" + dims + "] x) => (float[" + dims + "] y) {\n  t = Neg (x)\n  y = Neg (t)\n}\n";
+}
+
+struct PackCase {
+  int opset;
+  std::string dims;
+  std::vector<int64_t> shape;
+};
+
+TEST(Packing, EveryWidthRoundTripsInOrtBitExactly) {
+  if (!ortAvailable()) GTEST_SKIP() << "ONNX Runtime (npm) or node missing: run make";
+  ScratchDir scratch("onnxcut-test-pack");
+  const fs::path dir = scratch.path();
+  const std::vector<PackCase> cases = {{13, "2, 3, 7", {2, 3, 7}}, {9, "5", {5}}, {13, "64", {64}}, {18, "3, 5", {3, 5}}};
+  std::mt19937 rng(7);
+  int checked = 0;
+  for (const auto& c : cases) {
+    const std::string text = modelText(c.opset, c.dims);
+    onnx::ModelProto proto;
+    ASSERT_TRUE(onnx::OnnxParser::Parse(proto, text.c_str()).IsOK());
+    const ModelView mv = ModelView::fromProto(proto, "<test>", {});
+    const int t = *mv.findTensor("t");
+    int64_t n = 1;
+    for (auto d : c.shape) n *= d;
+    for (int bits : {8, 6, 4, 2}) {
+      for (int variant = 0; variant < 3; ++variant) {
+        // x: random with repeats and extremes; all equal (scale -> 1e-30); two values.
+        std::vector<float> x(static_cast<size_t>(n));
+        std::normal_distribution<float> nd(0.0f, 3.0f);
+        for (auto& v : x) v = variant == 1 ? 2.5f : variant == 2 ? (rng() % 2 ? -1.0f : 4.0f) : nd(rng);
+        if (variant == 0) x[0] = 1e4f, x[static_cast<size_t>(n - 1)] = -7.25f;
+        DeviceSet dev = {1, 0};
+        SplitRequest req{1, dev, Precision::mixed, {t}, "abc", {bits}};
+        const SplitResult s = splitModel(mv, req);
+        ASSERT_TRUE(s.head && s.tail);
+        writeBytes(dir / "head.onnx", serializeModel(*s.head).data(), serializeModel(*s.head).size());
+        writeBytes(dir / "tail.onnx", serializeModel(*s.tail).data(), serializeModel(*s.tail).size());
+        writeBytes(dir / "x.bin", x.data(), x.size() * 4);
+        const std::string p = "t__p" + std::to_string(bits);
+        auto head = runOrt(dir, "head.onnx", {{"x", {{"file", "x.bin"}, {"dtype", "float32"}, {"dims", c.shape}}}},
+                           {p, "t__lo", "t__scale"});
+        std::vector<float> t_ref(x.size());
+        for (size_t i = 0; i < x.size(); ++i) t_ref[i] = -x[i];
+        const PackedTensor ref = packReference(t_ref, bits);
+        ASSERT_EQ(head[p].size(), ref.bytes.size()) << bits << " bits, " << c.dims;
+        EXPECT_EQ(static_cast<int64_t>(ref.bytes.size()), packedBytes(n, bits));
+        EXPECT_EQ(0, std::memcmp(head[p].data(), ref.bytes.data(), ref.bytes.size()))
+            << bits << " bits, opset " << c.opset << ", dims " << c.dims << ", variant " << variant;
+        float lo = 0, scale = 0;
+        std::memcpy(&lo, head["t__lo"].data(), 4);
+        std::memcpy(&scale, head["t__scale"].data(), 4);
+        EXPECT_EQ(lo, ref.lo);
+        EXPECT_EQ(scale, ref.scale);
+        const nlohmann::json tail_feeds = {
+            {p, {{"file", "dump_head.onnx/reference.0." + p + ".bin"}, {"dtype", "uint8"}, {"dims", {ref.bytes.size()}}}},
+            {"t__lo", {{"file", "dump_head.onnx/reference.0.t__lo.bin"}, {"dtype", "float32"}, {"dims", nlohmann::json::array()}}},
+            {"t__scale", {{"file", "dump_head.onnx/reference.0.t__scale.bin"}, {"dtype", "float32"}, {"dims", nlohmann::json::array()}}}};
+        auto tail = runOrt(dir, "tail.onnx", tail_feeds, {"y"});
+        const std::vector<float> back = unpackReference(ref, bits, n);
+        ASSERT_EQ(tail["y"].size(), back.size() * 4);
+        for (size_t i = 0; i < back.size(); ++i) {
+          float got = 0;
+          std::memcpy(&got, tail["y"].data() + 4 * i, 4);
+          ASSERT_EQ(got, -back[i]) << "element " << i << ", " << bits << " bits, opset " << c.opset;
+          // Within half a step of the original value (the quantiser's promise).
+          EXPECT_LE(std::fabs(back[i] - t_ref[i]), 0.5f * ref.scale * 1.0001f + 1e-6f * std::fabs(t_ref[i]));
+        }
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 4 * 4 * 3);
+}
+
+TEST(Packing, ReferencePacksDenselyAndRoundTrips) {
+  // Known bytes: values 0..3 at 2 bits -> 0b00011011; at 6 bits 4 values -> 3 bytes.
+  const std::vector<float> x = {0, 1, 2, 3};
+  const PackedTensor p2 = packReference(x, 2);
+  ASSERT_EQ(p2.bytes.size(), 1u);
+  EXPECT_EQ(p2.bytes[0], 0b00011011);
+  const std::vector<float> y = {0, 63, 0, 63};  // lo 0, scale 1 at 6 bits
+  const PackedTensor p6 = packReference(y, 6);
+  ASSERT_EQ(p6.bytes.size(), 3u);
+  EXPECT_EQ(p6.bytes[0], 0x03);  // 000000 111111 000000 111111
+  EXPECT_EQ(p6.bytes[1], 0xF0);
+  EXPECT_EQ(p6.bytes[2], 0x3F);
+  EXPECT_EQ(unpackReference(p6, 6, 4), y);
+  EXPECT_EQ(packedBytes(1000, 6), 750);
+  EXPECT_EQ(packedBytes(1001, 6), 753);
+  EXPECT_EQ(packedBytes(1001, 4), 501);
+  EXPECT_EQ(packedBytes(1001, 2), 251);
+  EXPECT_EQ(packedBytes(1001, 16), 2002);
+}
+
+TEST(Packing, PackedWidthsFixTheBatchAndRefuseUnknownWidths) {
+  const ModelView mv = fromText(modelText(13, "N, 4").c_str());
+  const int t = *mv.findTensor("t");
+  SplitRequest req{1, {1, 0}, Precision::mixed, {t}, "abc", {4}};
+  EXPECT_TRUE(splitModel(mv, req).batch_fixed);  // packed at the planned batch (1)
+  req.bits = {16};
+  EXPECT_FALSE(splitModel(mv, req).batch_fixed);
+  req.bits = {5};
+  EXPECT_THROW(splitModel(mv, req), InputError);
+  req.bits = {};
+  EXPECT_THROW(splitModel(mv, req), InputError);
+}
+
+// ---- calibration inputs ----
+
+std::string npy(const std::string& descr, const std::vector<int64_t>& shape, const std::string& data) {
+  std::string sh = "(";
+  for (auto d : shape) sh += std::to_string(d) + ", ";
+  sh += ")";
+  std::string h = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + sh + ", }";
+  while ((10 + h.size() + 1) % 64) h += ' ';
+  h += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(h.size() & 0xff);
+  out += static_cast<char>(h.size() >> 8);
+  return out + h + data;
+}
+
+constexpr const char* kImageModel = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 3, 4, 6] x) => (float[1, 2] y) {
+  m = ReduceMean <axes = [2, 3], keepdims = 0> (x)
+  y = Slice (m, s, e, a)
+}
+)";
+
+TEST(CalibrationInputs, ReadsNpyPbAndImagesAndRefusesBadOnes) {
+  ScratchDir scratch("onnxcut-test-calib");
+  const fs::path dir = scratch.path();
+  onnx::ModelProto proto;
+  const std::string text = std::string(kImageModel).insert(std::string(kImageModel).find("m = "),
+      "  s = Constant <value = int64[1] {0}> ()\n  e = Constant <value = int64[1] {2}> ()\n  a = Constant <value = int64[1] {1}> ()\n");
+  ASSERT_TRUE(onnx::OnnxParser::Parse(proto, text.c_str()).IsOK());
+  const ModelView mv = ModelView::fromProto(proto, "<test>", {});
+  const ImagePreprocess pre;
+  std::vector<float> v(72, 0.5f);
+  const std::string data(reinterpret_cast<const char*>(v.data()), v.size() * 4);
+  fs::create_directories(dir / "ok");
+  std::ofstream(dir / "ok" / "a.npy", std::ios::binary) << npy("<f4", {1, 3, 4, 6}, data);
+  onnx::TensorProto tp;
+  tp.set_data_type(onnx::TensorProto::FLOAT);
+  for (auto d : {1, 3, 4, 6}) tp.add_dims(d);
+  tp.set_raw_data(data);
+  std::ofstream(dir / "ok" / "b.pb", std::ios::binary) << tp.SerializeAsString();
+  // A 12 x 8 RGB image: red left half, blue right half.
+  std::vector<unsigned char> px(12 * 8 * 3, 0);
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 12; ++x) px[(y * 12 + x) * 3 + (x < 6 ? 0 : 2)] = 255;
+  ASSERT_TRUE(stbi_write_png((dir / "ok" / "c.png").c_str(), 12, 8, 3, px.data(), 12 * 3));
+  ASSERT_TRUE(stbi_write_jpg((dir / "ok" / "d.jpg").c_str(), 12, 8, 3, px.data(), 95));
+  const auto s = readCalibrationInputs(mv, (dir / "ok").string(), pre);
+  ASSERT_EQ(s.size(), 4u);
+  EXPECT_EQ(s[0].name, "a");
+  EXPECT_EQ(s[0].feeds.at("x").bytes, data);
+  EXPECT_EQ(s[1].feeds.at("x").bytes, data);
+  // The PNG resized to 6 x 4: channel 0 (red) is 1 on the left, 0 on the right.
+  const auto& img = s[2].feeds.at("x");
+  ASSERT_EQ(img.dims, (std::vector<int64_t>{1, 3, 4, 6}));
+  const float* f = reinterpret_cast<const float*>(img.bytes.data());
+  EXPECT_FLOAT_EQ(f[0], 1.0f);         // red, (0, 0)
+  EXPECT_FLOAT_EQ(f[5], 0.0f);         // red, (0, 5)
+  EXPECT_FLOAT_EQ(f[2 * 24 + 5], 1.0f);  // blue, (0, 5)
+  EXPECT_EQ(readCalibrationInputs(mv, (dir / "ok").string(), pre, 2).size(), 2u);
+
+  auto refused = [&](const std::string& name, const std::string& file, const std::string& bytes, const std::string& says) {
+    fs::create_directories(dir / name);
+    if (!file.empty()) std::ofstream(dir / name / file, std::ios::binary) << bytes;
+    try {
+      readCalibrationInputs(mv, (dir / name).string(), pre);
+      ADD_FAILURE() << name << ": accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << name << ": " << e.what();
+    }
+  };
+  refused("empty", "", "", "empty");
+  refused("shape", "a.npy", npy("<f4", {1, 3, 6, 4}, data), "shape [1, 3, 6, 4], but input 'x' is [1, 3, 4, 6]");
+  refused("dtype", "a.npy", npy("<i4", {1, 3, 4, 6}, data), "dtype int32, but input 'x' is float32");
+  refused("short", "a.npy", npy("<f4", {1, 3, 4, 6}, data.substr(8)), "data bytes");
+  refused("junk", "a.npy", "hello", "not a .npy file");
+  refused("badpb", "a.pb", "\xff\xff\xff", "not an ONNX TensorProto");
+  refused("badimg", "a.png", "\x89PNG\r\n\x1a\n broken", "cannot decode the image");
+  refused("other", "notes.txt", "x", "not a calibration file");
+  refused("fortran", "a.npy", [&] {
+    std::string b = npy("<f4", {1, 3, 4, 6}, data);
+    b.replace(b.find("False"), 5, "True ");
+    return b;
+  }(), "Fortran");
+  EXPECT_THROW(readCalibrationInputs(mv, (dir / "missing").string(), pre), InputError);
+}
+
+// ---- the lab ----
+
+TEST(FidelityLab, MeasuresTheMetricAsDefined) {
+  if (!ortAvailable()) GTEST_SKIP() << "ONNX Runtime (npm) or node missing: run make";
+  // y = x * 1 through a cut tensor: at 32 and 16 bits (exact for these
+  // values) the loss is 0; at 2 bits the error is known in closed form.
+  const ModelView mv = fromText(modelText(13, "1, 4").c_str());
+  std::vector<CalibrationSample> samples;
+  for (int s = 0; s < 3; ++s) {
+    std::vector<float> x = {0.0f, 1.0f, 2.0f, 3.0f + s};
+    samples.push_back({"s" + std::to_string(s), {{"x", {onnx::TensorProto::FLOAT, {1, 4},
+                                                        std::string(reinterpret_cast<char*>(x.data()), 16)}}}});
+  }
+  FidelityLab lab(mv, samples, LossMetric::rel_l2);
+  const int t = *mv.findTensor("t");
+  auto eval = [&](int bits) { return FidelityLab::Eval{{{1, 0}, {t}, {bits}}, {0, 1, 2}, "", -1}; };
+  const auto r = lab.measure({eval(32), eval(16), eval(2)});
+  ASSERT_TRUE(r[0] && r[1] && r[2]);
+  EXPECT_EQ(*r[0], 0.0);
+  EXPECT_EQ(*r[1], 0.0);
+  double expect = 0;
+  for (int s = 0; s < 3; ++s) {
+    std::vector<float> tv = {-0.0f, -1.0f, -2.0f, -(3.0f + s)};
+    const auto back = unpackReference(packReference(tv, 2), 2, 4);
+    double num = 0, den = 0;
+    for (int i = 0; i < 4; ++i) num += std::pow(back[i] - tv[i], 2), den += tv[i] * tv[i];
+    expect += std::sqrt(num / den) / 3;
+  }
+  EXPECT_NEAR(*r[2], expect, 1e-6);
+  EXPECT_GT(*r[2], 0.0);
+  // A group stops once over its threshold: 2 bits is over 0, so 4 is skipped.
+  auto g2 = eval(2), g4 = eval(4);
+  g2.group = g4.group = "g";
+  g2.stop_above = g4.stop_above = 0.0;
+  const auto g = lab.measure({g2, g4});
+  EXPECT_TRUE(g[0].has_value());
+  EXPECT_FALSE(g[1].has_value());
+}
+
+TEST(FidelityLab, DefaultMetricByOutputShape) {
+  EXPECT_EQ(defaultLossMetric(fromText(modelText(13, "1, 10").c_str())), LossMetric::top1);
+  EXPECT_EQ(defaultLossMetric(fromText(modelText(13, "1, 3, 4").c_str())), LossMetric::rel_l2);
+  EXPECT_EQ(parseLossMetric("rel-l2"), LossMetric::rel_l2);
+  EXPECT_THROW(parseLossMetric("psnr"), InputError);
+}
+
+}  // namespace
+}  // namespace onnxcut
