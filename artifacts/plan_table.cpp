@@ -53,6 +53,9 @@ json portEntry(const ModelView& mv, const PortTensor& p, bool with_bytes) {
   json j = {{"name", p.name}, {"tensor", of.name}, {"encoding", p.encoding}, {"dtype", dtypeName(p.elem_type)}};
   if (p.scalar) {
     j["shape"] = json::array();
+  } else if (p.length >= 0) {  // packed: 1-D bytes
+    j["shape"] = json::array({p.length});
+    j["bits"] = p.bits;
   } else {
     const json e = tensorEntry(mv, of);
     j["shape"] = e["shape"];
@@ -60,7 +63,8 @@ json portEntry(const ModelView& mv, const PortTensor& p, bool with_bytes) {
   }
   if (with_bytes) {
     int64_t n = 1;
-    if (!p.scalar && of.shape)
+    if (p.length >= 0) n = p.length;
+    else if (!p.scalar && of.shape)
       for (int64_t d : *of.shape) n *= d;
     j["bytes"] = p.scalar || of.shape ? json(n * elementSize(p.elem_type)) : json(nullptr);
   }
@@ -85,7 +89,9 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
                    const TableContext& ctx) {
   json j;
   j["format"] = "onnxcut.plan-table";
-  j["version"] = kPlanTableVersion;
+  const bool mixed = std::any_of(set.plans.begin(), set.plans.end(),
+                                 [](const PlannedPlan& p) { return p.precision == Precision::mixed; });
+  j["version"] = mixed ? kPlanTableVersionMixed : kPlanTableVersion;
   j["tool"] = {{"name", "onnxcut"}, {"version", toolVersion()}};
   json model{{"file", std::filesystem::path(ctx.model_path).filename().string()},
              {"sha256", ctx.model_sha256},
@@ -115,14 +121,18 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
       if (p.device[v]) nodes.push_back(mv.nodes()[v].key);
     plan["device_nodes"] = nodes;
     json cut = json::array();
-    for (int t : p.cut) {
-      json e = tensorEntry(mv, mv.tensors()[t]);
-      cut.push_back({{"tensor", e["name"]}, {"shape", e["shape"]}, {"dtype", e["dtype"]}});
+    for (size_t i = 0; i < p.cut.size(); ++i) {
+      json e = tensorEntry(mv, mv.tensors()[p.cut[i]]);
+      json c = {{"tensor", e["name"]}, {"shape", e["shape"]}, {"dtype", e["dtype"]}};
+      if (p.precision == Precision::mixed) c["bits"] = p.bits.at(i);
+      cut.push_back(c);
     }
     plan["cut"] = cut;
+    if (p.loss)
+      plan["loss"] = {{"fit", p.loss->fit}, {"held_out", p.loss->held_out}, {"by_construction", p.loss->by_construction}};
     // The deployment manifest: what each side reads and writes, what goes
     // on the wire (in the head's output order), who computes which output.
-    const SplitInterface io = splitInterface(mv, {p.id, p.device, p.precision, p.cut, ctx.model_sha256});
+    const SplitInterface io = splitInterface(mv, {p.id, p.device, p.precision, p.cut, ctx.model_sha256, p.bits});
     plan["head_io"] = io.has_head ? json{{"inputs", portList(mv, io.head_inputs)}, {"outputs", portList(mv, io.head_outputs)}}
                                   : json(nullptr);
     plan["tail_io"] = io.has_tail ? json{{"inputs", portList(mv, io.tail_inputs)}, {"outputs", portList(mv, io.tail_outputs)}}
@@ -159,16 +169,19 @@ json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& o
       }
       bands.push_back(band);
     }
-    return json{{"objective", toString(t.objective)},
-                {"method", t.method},
-                {"server_load", t.load},
-                {"precision", toString(t.precision)},
-                {"bands", bands}};
+    json tj{{"objective", toString(t.objective)},
+            {"method", t.method},
+            {"server_load", t.load},
+            {"precision", toString(t.precision)},
+            {"bands", bands}};
+    if (t.max_loss) tj["max_loss"] = *t.max_loss;
+    return tj;
   };
   json files = json::array();
   for (const auto& f : ctx.written) files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}});
   j["files"] = files;
   j["options"] = ctx.options;
+  if (!ctx.calibration.is_null()) j["calibration"] = ctx.calibration;
   j["tables"] = json::array();
   for (const auto& t : set.tables) j["tables"].push_back(tableJson(t));
   json chain = json::array();

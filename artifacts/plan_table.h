@@ -33,10 +33,14 @@ struct TableContext {
   std::map<int, PlanFiles> files;         // by plan id: what was written
   std::vector<WrittenFile> written;       // every file once ("files")
   nlohmann::json options = nlohmann::json::object();  // what was asked ("options")
+  nlohmann::json calibration;  // null: not calibrated; else "calibration" (docs/precision.md)
 };
 
-// The plan-table version written (docs/plan-table.md); runtimes read 1 and 2.
+// The plan-table version written (docs/plan-table.md); runtimes read 1 to 3.
+// Version 3 (written only when a table has mixed-width plans): plans of
+// precision "mixed" with per-tensor "bits", "packed" wire encodings.
 constexpr int kPlanTableVersion = 2;
+constexpr int kPlanTableVersionMixed = 3;
 
 nlohmann::json planTableJson(const ModelView& mv, const PlanSet& set, const PlanOptions& opt,
                              const TableContext& ctx);

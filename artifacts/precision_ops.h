@@ -40,7 +40,8 @@ void appendDecode(onnx::GraphProto& g, const std::string& t, Precision p, int64_
 
 // ---- Per-tensor bit widths (docs/precision.md) ----
 // A cut tensor travels at one width from kTransferBits: 32 (as it is), 16
-// (Cast to float16), or w in {8, 6, 4, 2}: affine quantisation with a
+// (Cast to float16, as fp16 plans), 8 (DynamicQuantizeLinear, as int8
+// plans), or w in {6, 4, 2} (8 also supported here): affine quantisation with a
 // per-tensor scale computed on the device for each frame,
 //   lo = min(t), s = max((max(t) - lo) / (2^w - 1), 1e-30)
 //   q  = floor((t - lo) / s + 0.5)            in [0, 2^w - 1]

@@ -231,6 +231,7 @@ Transfer transferOf(const ModelView& mv, const SplitRequest& req, int t) {
   const int bits = it == req.cut.end() || req.bits.empty() ? 32 : req.bits[static_cast<size_t>(it - req.cut.begin())];
   if (bits == 32) return {};
   if (bits == 16) return {Precision::fp16, 16};
+  if (bits == 8) return {Precision::int8, 8};  // the int8 plans' encoding (DynamicQuantizeLinear)
   return {Precision::mixed, bits};
 }
 bool converts(const ModelView& mv, const SplitRequest& req, int t) {

@@ -19,6 +19,7 @@ std::string flagName(const std::string& option) {
       {"device.ort_profile", "--device-ort-profile"},
       {"cloud.ort_profile", "--cloud-ort-profile"},
       {"output_dir", "--output"},
+      {"calibration_dir", "--calibration"},
       {"trace_columns", "--time-col/--rate-col/--time-unit/--rate-unit"},
   };
   if (auto it = kFlags.find(option); it != kFlags.end()) return it->second;

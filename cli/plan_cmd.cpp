@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+
+#include "errors.h"
 
 #include "commands.h"
 #include "flags.h"
@@ -18,7 +21,18 @@ struct PlanArgs {
   PlanRequest req;
   std::vector<std::string> input_shapes, precisions{"fp32"}, objectives{"latency"};
   double down = 0;
+  std::string loss_metric;
+  std::vector<float> image_mean, image_std;
 };
+
+// Widths of a mixed plan's cut tensors, e.g. "4,4,8" (at most 6 shown).
+std::string bitsText(const PlannedPlan& p) {
+  if (p.precision != Precision::mixed) return toString(p.precision);
+  std::string s;
+  for (size_t i = 0; i < p.bits.size() && i < 6; ++i) s += (i ? "," : "") + std::to_string(p.bits[i]);
+  if (p.bits.size() > 6) s += fmt::format(" +{}", p.bits.size() - 6);
+  return s.empty() ? "-" : s + " bits";
+}
 
 // Where the cut is, in words: after which layers (the producers of the
 // tensors sent up), or the raw input, or nothing.
@@ -51,11 +65,14 @@ void printTables(const PlanResult& r, const PlanOptions& opt) {
   const PlanSet& set = r.plans;
   for (const auto& t : set.tables) {
     const bool thr = t.objective == Objective::throughput;
-    fmt::print("\n{}{} · server load {} · {} · rtt {} ms · downlink {}\n", toString(t.objective),
+    fmt::print("\n{}{} · server load {} · {}{} · rtt {} ms · downlink {}\n", toString(t.objective),
                thr ? " (" + t.method + ")" : "", t.load,
-               toString(t.precision), opt.rtt_ms,
+               toString(t.precision), t.max_loss ? fmt::format(" (loss <= {})", *t.max_loss) : "", opt.rtt_ms,
                opt.down_mbps ? fmt::format("{} Mbit/s", *opt.down_mbps) : "= uplink");
     std::vector<std::string> head = {"Mbit/s", "plan", "cut", "dev/cloud nodes", "sent up"};
+    const bool calibrated = std::any_of(set.plans.begin(), set.plans.end(), [](const PlannedPlan& p) { return p.loss.has_value(); });
+    if (t.precision == Precision::mixed) head.push_back("widths");
+    if (calibrated) head.push_back("loss fit/held");
     if (thr) {
       for (const char* h : {"fps (low..high bw)", "bound fps", "proven >="}) head.push_back(h);
     } else {
@@ -75,6 +92,8 @@ void printTables(const PlanResult& r, const PlanOptions& opt) {
       std::vector<std::string> row = {mbps(b.min_mbps) + " - " + mbps(b.max_mbps), std::to_string(p.id),
                                       cutText(mv, p), fmt::format("{}/{}", on_dev, r.graph.num_nodes - on_dev),
                                       bytesText(p.figures.up_bytes)};
+      if (t.precision == Precision::mixed) row.push_back(bitsText(p));
+      if (calibrated) row.push_back(p.loss ? fmt::format("{:.3g}/{:.3g}", p.loss->fit, p.loss->held_out) : "-");
       if (thr) {
         row.push_back(fmt::format("{:.1f} .. {:.1f}", b.throughput_fps, b.throughput_fps_at_max));
         row.push_back(fmt::format("{:.1f}", b.bound_fps));
@@ -112,6 +131,15 @@ int runPlan(PlanArgs& a) {
   for (const auto& p : a.precisions) req.options.precisions.push_back(parsePrecision(p));
   req.options.objectives.clear();
   for (const auto& o : a.objectives) req.options.objectives.push_back(parseObjective(o));
+  if (!a.loss_metric.empty()) req.fidelity.metric = parseLossMetric(a.loss_metric);
+  auto three = [](const std::vector<float>& v, const char* flag, std::array<float, 3>& out) {
+    if (v.empty()) return;
+    if (v.size() == 1) out = {v[0], v[0], v[0]};
+    else if (v.size() == 3) out = {v[0], v[1], v[2]};
+    else throw InputError(std::string(flag) + " takes 1 or 3 numbers (R,G,B), got " + std::to_string(v.size()));
+  };
+  three(a.image_mean, "--image-mean", req.fidelity.image.mean);
+  three(a.image_std, "--image-std", req.fidelity.image.std);
 
   if (progressWanted()) req.progress = progressLine;
   const PlanResult r = planModel(req);
@@ -147,6 +175,21 @@ void registerPlan(CLI::App& app, Action& run) {
   cmd->add_flag("--self-contained", req.self_contained,
                 "With --emit-onnx: each split file keeps its own weights (loadable from memory) instead of one "
                 "shared plans/<id>/weights.data");
+  cmd->add_option("--calibration", req.fidelity.calibration_dir,
+                  "Calibration inputs: a folder of .npy/.pb tensors or PNG/JPEG images (one per sample; a "
+                  "sub-folder per sample for several inputs). Measures every plan's loss in ONNX Runtime");
+  cmd->add_option("--max-loss", req.fidelity.max_loss,
+                  "Fidelity budgets (loss metric units), comma-separated: adds per-tensor-width plans and one "
+                  "table per budget (needs --calibration)")->delimiter(',');
+  cmd->add_option("--loss-metric", a->loss_metric, "top1 or rel-l2 (default: top1 for a classifier, else rel-l2)");
+  cmd->add_option("--calibration-samples", req.fidelity.max_samples,
+                  "Calibration samples used, the first in name order (0: all); half fitted on, half held back")
+      ->capture_default_str();
+  cmd->add_option("--image-scale", req.fidelity.image.scale, "Images: pixel (0-255) x scale, then (x - mean) / std")
+      ->capture_default_str();
+  cmd->add_option("--image-mean", a->image_mean, "Images: per-channel mean R,G,B (after scaling)")->delimiter(',');
+  cmd->add_option("--image-std", a->image_std, "Images: per-channel std R,G,B (after scaling)")->delimiter(',');
+  cmd->add_flag("--image-bgr", req.fidelity.image.bgr, "Images: feed channels in BGR order");
   cmd->add_option("--pin-device", req.options.pin_device, "Run this node (key) on the device (repeatable)");
   cmd->add_option("--pin-cloud", req.options.pin_cloud, "Run this node (key) on the cloud (repeatable)");
   cmd->callback([a, down, &run] {

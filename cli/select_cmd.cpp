@@ -12,11 +12,11 @@ namespace {
 
 struct SelectArgs {
   std::string table, precision = "fp32", objective = "latency";
-  double mbps = 0, load = 1, fps = 0;
+  double mbps = 0, load = 1, fps = 0, max_loss = 0;
   bool json = false;
 };
 
-int runSelect(const SelectArgs& a, bool fps_given) {
+int runSelect(const SelectArgs& a, bool fps_given, bool max_loss_given) {
   const auto table = runtime::loadPlanTable(a.table);
   if (!table.ok()) throw InputError(table.error);
   runtime::Query q;
@@ -28,6 +28,10 @@ int runSelect(const SelectArgs& a, bool fps_given) {
     if (!(a.fps > 0)) throw InputError("--fps must be positive");
     q.fps = a.fps;
   }
+  if (max_loss_given) {
+    if (!(a.max_loss >= 0)) throw InputError("--max-loss must be a number >= 0");
+    q.max_loss = a.max_loss;
+  }
   const auto sel = runtime::select(*table.value, q);
   if (!sel.ok()) throw InputError(a.table + ": " + sel.error);
   const auto& s = *sel.value;
@@ -35,6 +39,9 @@ int runSelect(const SelectArgs& a, bool fps_given) {
   if (a.json) {
     nlohmann::json j{{"plan", p.id},
                      {"precision", p.precision},
+                     {"loss", p.loss ? nlohmann::json{{"fit", p.loss->fit}, {"held_out", p.loss->held_out}}
+                                     : nlohmann::json(nullptr)},
+                     {"table_max_loss", s.max_loss ? nlohmann::json(*s.max_loss) : nlohmann::json(nullptr)},
                      {"mode", s.mode},
                      {"table_load", s.table_load},
                      {"head", p.head.empty() ? nlohmann::json(nullptr) : nlohmann::json(p.head)},
@@ -52,6 +59,9 @@ int runSelect(const SelectArgs& a, bool fps_given) {
              s.load_extrapolated ? ", load above every tabulated level" : "");
   fmt::print("  head: {}\n  tail: {}\n", p.head.empty() ? "(none)" : p.head, p.tail.empty() ? "(none)" : p.tail);
   fmt::print("  device nodes: {}\n", p.device_nodes.size());
+  if (p.loss)
+    fmt::print("  measured loss ({}): {:.4g} fitted, {:.4g} held back\n",
+               table.value->loss_metric.empty() ? "?" : table.value->loss_metric, p.loss->fit, p.loss->held_out);
   fmt::print("  predicted latency {:.2f} ms, throughput {:.1f} fps at {} Mbit/s, load {}\n", s.predicted.latency_ms,
              s.predicted.throughput_fps, a.mbps, a.load);
   if (s.bandwidth_clamped) fmt::print("  note: {} Mbit/s is outside the table's range; its nearest band was used\n", a.mbps);
@@ -67,11 +77,16 @@ void registerSelect(CLI::App& app, Action& run) {
   cmd->add_option("table", a->table, "plan-table.json")->required();
   cmd->add_option("--mbps", a->mbps, "Uplink bandwidth, Mbit/s")->required();
   cmd->add_option("--load", a->load, "Server load factor >= 1")->capture_default_str();
-  cmd->add_option("--precision", a->precision, "fp32, fp16 or int8")->capture_default_str();
+  cmd->add_option("--precision", a->precision, "fp32, fp16, int8, mixed, or auto (the best plan of any)")
+      ->capture_default_str();
+  auto* max_loss = cmd->add_option("--max-loss", a->max_loss,
+                                   "Fidelity budget: only plans whose measured loss is at most this");
   cmd->add_option("--objective", a->objective, "latency or throughput (without --fps)")->capture_default_str();
   auto* fps = cmd->add_option("--fps", a->fps, "Frame rate: latency plan while it keeps up, else throughput plan");
   cmd->add_flag("--json", a->json, "Print JSON");
-  cmd->callback([a, fps, &run] { run = [a, fps] { return runSelect(*a, fps->count() > 0); }; });
+  cmd->callback([a, fps, max_loss, &run] {
+    run = [a, fps, max_loss] { return runSelect(*a, fps->count() > 0, max_loss->count() > 0); };
+  });
 }
 
 }  // namespace onnxcut::cli

@@ -60,7 +60,8 @@ onnx::ModelProto quantizedModel(const ModelView& mv, const onnx::ModelProto& bas
   std::map<int, std::vector<std::string>> readers;   // proto index -> tensor names it reads decoded
   for (size_t i = 0; i < q.cut.size(); ++i) {
     const TensorInfo& ti = mv.tensors()[q.cut[i]];
-    if (ti.elem_type != onnx::TensorProto::FLOAT || q.bits[i] >= 32) continue;
+    if (ti.elem_type != onnx::TensorProto::FLOAT) continue;
+    if (q.precision == Precision::fp32 || (q.precision == Precision::mixed && q.bits.at(i) >= 32)) continue;
     int first = -1;
     for (int v : ti.consumers) {
       if (q.device[v]) continue;
@@ -76,9 +77,13 @@ onnx::ModelProto quantizedModel(const ModelView& mv, const onnx::ModelProto& bas
     for (size_t i : before[k]) {
       const TensorInfo& ti = mv.tensors()[q.cut[i]];
       onnx::GraphProto tmp;
-      if (q.bits[i] == 16) {
-        appendEncode(tmp, ti.name, Precision::fp16, opset);
-        appendDecode(tmp, ti.name, Precision::fp16, opset);
+      if (q.precision != Precision::mixed) {
+        appendEncode(tmp, ti.name, q.precision, opset);
+        appendDecode(tmp, ti.name, q.precision, opset);
+      } else if (q.bits[i] == 16 || q.bits[i] == 8) {  // as fp16 and int8 plans send them
+        const Precision p = q.bits[i] == 16 ? Precision::fp16 : Precision::int8;
+        appendEncode(tmp, ti.name, p, opset);
+        appendDecode(tmp, ti.name, p, opset);
       } else {
         appendEncodeBits(tmp, ti.name, q.bits[i], *ti.shape, opset);
         appendDecodeBits(tmp, ti.name, q.bits[i], *ti.shape, opset);
@@ -137,7 +142,7 @@ FidelityLab::FidelityLab(const ModelView& mv, const std::vector<CalibrationSampl
 
 FidelityLab::~FidelityLab() = default;
 
-std::vector<std::optional<double>> FidelityLab::measure(const std::vector<Eval>& evals) {
+std::vector<std::optional<std::vector<double>>> FidelityLab::measure(const std::vector<Eval>& evals) {
   if (evals.empty()) return {};
   const std::string call = "c" + std::to_string(calls_++);
   nlohmann::json list = nlohmann::json::array();
@@ -176,14 +181,11 @@ std::vector<std::optional<double>> FidelityLab::measure(const std::vector<Eval>&
                      std::to_string(r.exit_code) + "; its message is above)");
   const auto out = nlohmann::json::parse(r.out, nullptr, false);
   if (!out.is_object() || !out.contains("evaluations")) throw InputError("ONNX Runtime's helper gave no results");
-  std::vector<std::optional<double>> res(evals.size());
+  std::vector<std::optional<std::vector<double>>> res(evals.size());
   for (const auto& e : out["evaluations"]) {
     const size_t id = std::stoul(e.at("id").get<std::string>());
     if (id >= res.size() || e.at("skipped").get<bool>()) continue;
-    double sum = 0;
-    for (const auto& x : e.at("losses")) sum += x.get<double>();
-    const size_t n = e.at("losses").size();
-    res[id] = n ? sum / static_cast<double>(n) : 0.0;
+    res[id] = e.at("losses").get<std::vector<double>>();
   }
   runs_ += out.value("runs", 0L);
   return res;

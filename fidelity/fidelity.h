@@ -37,7 +37,8 @@ LossMetric defaultLossMetric(const ModelView& mv);
 struct TransferQuery {
   DeviceSet device;
   std::vector<int> cut;   // model tensor indices
-  std::vector<int> bits;  // parallel to cut; 32 = as it is
+  std::vector<int> bits;  // mixed: parallel to cut; 32 = as it is
+  Precision precision = Precision::mixed;  // else every float cut tensor at this precision
 };
 
 // The model with each reduced cut tensor's encode -> decode inserted (for
@@ -61,9 +62,10 @@ class FidelityLab {
     std::string group;
     double stop_above = -1;
   };
-  // Mean loss of each evaluation over its samples (nullopt: skipped). One
-  // ONNX Runtime process per call. Throws InputError when a model cannot run.
-  std::vector<std::optional<double>> measure(const std::vector<Eval>& evals);
+  // Each evaluation's loss per sample (in the order of its samples; nullopt:
+  // skipped). One ONNX Runtime process per call. Throws InputError when a
+  // model cannot run.
+  std::vector<std::optional<std::vector<double>>> measure(const std::vector<Eval>& evals);
 
   int samples() const { return num_samples_; }
   long runs() const { return runs_; }            // model runs so far

@@ -45,12 +45,23 @@ void validateOptions(const PlanOptions& opt);
 // Every cost finite, in [0, kMaxMs]; throws InputError naming the nodes.
 void validateCosts(const NodeCosts& costs, int num_nodes, const NodeKeys& keys);
 
+// A plan's measured fidelity (docs/precision.md): the mean loss on the
+// calibration samples fitted on and on those held back.
+struct PlanLoss {
+  double fit = 0, held_out = 0;
+  // fp32 plans: 0 by construction (a split at fp32 reproduces the model
+  // bit-exactly), not run.
+  bool by_construction = false;
+};
+
 struct PlannedPlan {
   int id = 0;
   Precision precision = Precision::fp32;
   DeviceSet device;
   PlanFigures figures;
   std::vector<int> cut;  // tensors sent up, in graph order
+  std::vector<int> bits;  // mixed: the width of each cut tensor (kTransferBits)
+  std::optional<PlanLoss> loss;  // when calibrated
 };
 
 struct PlannedBand {
@@ -70,10 +81,13 @@ struct PlannedBand {
 
 struct PlannedTable {
   Objective objective = Objective::latency;
-  std::string method;  // "exact", or "lagrangian" (throughput on large graphs)
+  // "exact", "lagrangian" (throughput on large graphs), or "budgeted"
+  // (mixed: exact over the candidate plans, docs/precision.md)
+  std::string method;
   double load = 1;
   Precision precision = Precision::fp32;
   std::vector<PlannedBand> bands;
+  std::optional<double> max_loss;  // mixed tables: the fidelity budget
 };
 
 // Fixed and restricted policies to compare against (plan-table extension

@@ -231,7 +231,7 @@ napi_value predictionJs(Js& js, const Prediction& p) {
   return o;
 }
 
-// select(table, {mbps, load, precision, objective, fps})
+// select(table, {mbps, load, precision, objective, fps, max_loss})
 napi_value selectPlan(napi_env env, napi_callback_info info) {
   Js js{env};
   auto a = js.args(info, 2);
@@ -243,6 +243,7 @@ napi_value selectPlan(napi_env env, napi_callback_info info) {
   if (napi_value v = js.get(a[1], "precision")) q.precision = js.toStr(v, "precision");
   if (napi_value v = js.get(a[1], "objective")) q.objective = js.toStr(v, "objective");
   if (napi_value v = js.get(a[1], "fps")) q.fps = js.toNum(v, "fps");
+  if (napi_value v = js.get(a[1], "max_loss")) q.max_loss = js.toNum(v, "max_loss");
   if (js.failed) return nullptr;
   const auto r = select(h->t, q);
   if (!r.ok()) return js.fail(r.error);
@@ -252,6 +253,7 @@ napi_value selectPlan(napi_env env, napi_callback_info info) {
   js.set(o, "keeps_up", js.boolean(r.value->keeps_up));
   js.set(o, "bandwidth_clamped", js.boolean(r.value->bandwidth_clamped));
   js.set(o, "load_extrapolated", js.boolean(r.value->load_extrapolated));
+  js.set(o, "precision", js.str(r.value->precision));
   js.set(o, "predicted", predictionJs(js, r.value->predicted));
   return js.failed ? nullptr : o;
 }

@@ -26,6 +26,7 @@ std::string fileName(const std::string& path) { return std::filesystem::path(pat
 // Every problem with the request itself, before any work is done.
 void validateRequest(const PlanRequest& req) {
   validateOptions(req.options);
+  validateFidelity(req.fidelity);
   ErrorList e;
   if (req.model.empty()) e.add("no model given");
   auto side = [&](const SideCosts& s, const char* name) {
@@ -124,7 +125,7 @@ std::map<int, PlanFiles> emitSplits(PlanResult& r, ArtifactWriter& writer, std::
   for (const auto& p : r.plans.plans) {
     if (progress)
       progress("writing split files: plan " + std::to_string(p.id + 1) + "/" + std::to_string(r.plans.plans.size()));
-    SplitResult split = splitModel(r.model, {p.id, p.device, p.precision, p.cut, r.model.sha256()});
+    SplitResult split = splitModel(r.model, {p.id, p.device, p.precision, p.cut, r.model.sha256(), p.bits});
     if (split.batch_fixed)
       r.warnings.push_back("plan " + std::to_string(p.id) +
                            ": a side needs the shape of a batch-dependent tensor it does not receive; its split "
@@ -217,6 +218,13 @@ nlohmann::json requestJson(const PlanRequest& req) {
             {"cloud", side(req.cloud)},
             {"emit_onnx", req.emit_onnx},
             {"self_contained", req.self_contained}};
+  if (!req.fidelity.calibration_dir.empty()) {
+    const FidelityOptions& f = req.fidelity;
+    j["calibration"] = fileName(f.calibration_dir);
+    j["max_loss"] = f.max_loss;
+    j["loss_metric"] = f.metric ? json(toString(*f.metric)) : json(nullptr);
+    j["calibration_samples"] = f.max_samples;
+  }
   return j;
 }
 
@@ -241,8 +249,11 @@ PlanResult planModel(const PlanRequest& req) {
   step("planning " + std::to_string(req.options.objectives.size() * req.options.loads.size() *
                                     req.options.precisions.size()) + " tables");
   r.plans = planTables(r.graph, r.costs, r.model.nodeKeys(), req.options);
+  nlohmann::json calibration;
+  if (!req.fidelity.calibration_dir.empty())
+    calibration = applyFidelity(r.model, r.graph, r.costs, req.options, req.fidelity, r.plans, req.progress);
 
-  TableContext ctx{req.model, r.model.sha256(), r.device_costs, r.cloud_costs, {}, {}, requestJson(req)};
+  TableContext ctx{req.model, r.model.sha256(), r.device_costs, r.cloud_costs, {}, {}, requestJson(req), calibration};
   if (req.output_dir.empty()) {
     r.table = planTableJson(r.model, r.plans, req.options, ctx);
     return r;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "budgeted_plans.h"
 #include "cost_model.h"
 #include "model_view.h"
 #include "plan_set.h"
@@ -33,6 +34,9 @@ struct PlanRequest {
   std::string costs_csv;                 // measured costs; overrides device/cloud
   SideCosts device, cloud;
   PlanOptions options;
+  // Calibration inputs: every plan's loss measured; with budgets, mixed
+  // per-tensor-width plans and tables (docs/precision.md).
+  FidelityOptions fidelity;
   std::string output_dir;                // empty: plan in memory, write nothing
   bool emit_onnx = false;                // also write plans/<id>/head.onnx, tail.onnx
   // Split files keep their weights: inline (or in a data file of their own

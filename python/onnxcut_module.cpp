@@ -132,8 +132,9 @@ py::dict predictionDict(const runtime::Prediction& p) {
 }
 
 py::dict selectPlan(const runtime::PlanTable& t, double mbps, double load, const std::string& precision,
-                const std::string& objective, std::optional<double> fps) {
+                const std::string& objective, std::optional<double> fps, std::optional<double> max_loss) {
   runtime::Query q;
+  q.max_loss = max_loss;
   q.mbps = mbps;
   q.load = load;
   q.precision = precision;
@@ -148,6 +149,8 @@ py::dict selectPlan(const runtime::PlanTable& t, double mbps, double load, const
   d["load_extrapolated"] = s.load_extrapolated;
   d["bandwidth_clamped"] = s.bandwidth_clamped;
   d["keeps_up"] = s.keeps_up;
+  d["precision"] = s.precision;
+  d["max_loss"] = s.max_loss ? py::object(py::float_(*s.max_loss)) : py::object(py::none());
   d["predicted"] = predictionDict(s.predicted);
   return d;
 }
@@ -205,7 +208,7 @@ PYBIND11_MODULE(onnxcut, m) {
         return l;
       })
       .def("select", &selectPlan, py::arg("mbps"), py::arg("load") = 1.0, py::arg("precision") = "fp32",
-           py::arg("objective") = "latency", py::arg("fps") = py::none(),
+           py::arg("objective") = "latency", py::arg("fps") = py::none(), py::arg("max_loss") = py::none(),
            "The plan to use at this uplink bandwidth and server load (O(log bands)).")
       .def("predict", [](const runtime::PlanTable& t, int plan, double mbps, double load) {
         if (plan < 0 || plan >= static_cast<int>(t.plans.size())) throw InputError("no plan " + std::to_string(plan));

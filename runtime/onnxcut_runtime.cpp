@@ -85,11 +85,14 @@ struct Reader {
   }
 };
 
-bool knownPrecision(const std::string& p) { return p == "fp32" || p == "fp16" || p == "int8"; }
+bool knownPrecision(const std::string& p) { return p == "fp32" || p == "fp16" || p == "int8" || p == "mixed"; }
 
 bool knownEncoding(const std::string& e) {
-  return e == "raw" || e == "fp16" || e == "int8_q" || e == "int8_scale" || e == "int8_zero_point";
+  return e == "raw" || e == "fp16" || e == "int8_q" || e == "int8_scale" || e == "int8_zero_point" ||
+         e == "packed" || e == "packed_lo" || e == "packed_scale";
 }
+
+bool knownBits(int64_t b) { return b == 32 || b == 16 || b == 8 || b == 6 || b == 4 || b == 2; }
 
 // A whole number in [0, 2^53] (exact as a double), or nothing.
 std::optional<int64_t> wholeNumber(const json& v) {
@@ -131,6 +134,11 @@ bool readTensor(Reader& r, const json& j, const std::string& where, const char* 
   if (const json* b = r.field(j, "bytes"); b && !b->is_null()) {
     out.bytes = wholeNumber(*b);
     if (!out.bytes) return r.fail(where + ": 'bytes' is not a whole number >= 0");
+  }
+  if (const json* b = r.field(j, "bits"); b && !b->is_null()) {
+    const auto n = wholeNumber(*b);
+    if (!n || !knownBits(*n)) return r.fail(where + ": 'bits' is not one of 32, 16, 8, 6, 4, 2");
+    out.bits = static_cast<int>(*n);
   }
   return r.error.empty();
 }
@@ -200,6 +208,10 @@ std::optional<Table> readTable(Reader& r, const json& jt, const std::vector<RawB
     return std::nullopt;
   }
   if (!knownPrecision(tab.precision)) { r.error = where + ": unknown precision '" + tab.precision + "'"; return std::nullopt; }
+  if (const json* ml = r.field(jt, "max_loss"); ml && !ml->is_null()) {
+    tab.max_loss = r.num(jt, "max_loss", where, 0.0);
+    if (!r.error.empty()) return std::nullopt;
+  }
   const json* bands = r.field(jt, "bands");
   if (bands && bands->is_array() && !bands->empty()) {  // read bands are dropped: what is left is not an object
     r.error = where + ": 'bands' holds something that is not an object";
@@ -255,6 +267,11 @@ std::optional<PlanInfo> readPlan(Reader& r, const json& jp, size_t i) {
     p.device_nodes.push_back(k.get<std::string>());
   }
   p.uses_cloud = !p.tail.empty() || p.cloud_ms > 0 || fp32 > 0;
+  if (const json* l = r.field(jp, "loss"); l && !l->is_null()) {
+    if (!l->is_object()) return r.fail(where + ": 'loss' is not an object"), std::nullopt;
+    p.loss = PlanLoss{r.num(*l, "fit", where + " loss", 0.0), r.num(*l, "held_out", where + " loss", 0.0)};
+    if (!r.error.empty()) return std::nullopt;
+  }
   p.head_data = r.pathOrEmpty(jp, "head_data", where);
   p.tail_data = r.pathOrEmpty(jp, "tail_data", where);
   if (!readTensors(r, jp, "cut", where, "tensor", p.cut) || !readPartIO(r, jp, "head_io", where, p.head_io) ||
@@ -275,7 +292,8 @@ using TableIndex = PlanTable::Index;
 TableIndex indexTables(const std::vector<Table>& tables) {
   TableIndex idx;
   for (size_t i = 0; i < tables.size(); ++i)
-    idx[{tables[i].objective, tables[i].precision}].emplace_back(tables[i].load, static_cast<int>(i));
+    idx[{tables[i].objective, tables[i].precision, tables[i].max_loss.value_or(-1.0)}].emplace_back(
+        tables[i].load, static_cast<int>(i));
   for (auto& [key, v] : idx) std::stable_sort(v.begin(), v.end());
   return idx;
 }
@@ -321,8 +339,8 @@ class Loader {
     if (!format || !format->is_string() || format->get<std::string>() != "onnxcut.plan-table")
       return fail("not an onnxcut plan table ('format' is not \"onnxcut.plan-table\")");
     if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() < 1 ||
-        j["version"].get<int64_t>() > 2)
-      return fail("unsupported plan-table version (this runtime reads versions 1 and 2)");
+        j["version"].get<int64_t>() > 3)
+      return fail("unsupported plan-table version (this runtime reads versions 1 to 3)");
     t_.version = static_cast<int>(j["version"].get<int64_t>());
     if (!r_.error.empty()) return fail(r_.error);
     Reader& r = r_;
@@ -338,6 +356,8 @@ class Loader {
       if (r.field(*tool, "version")) t_.tool_version = r.str(*tool, "version", "tool");
     }
     if (const json* o = r.field(j, "options"); o && o->is_object()) t_.options_json = o->dump();
+    if (const json* c = r.field(j, "calibration"); c && c->is_object() && r.field(*c, "metric"))
+      t_.loss_metric = r.str(*c, "metric", "calibration");
     if (const json* files = r.field(j, "files")) {
       if (!files->is_array() || files->size() > 4 * kMaxPlans) return fail("'files' is not a list");
       for (size_t i = 0; i < files->size(); ++i) {
@@ -487,27 +507,26 @@ Result<Selection> selectIn(const PlanTable& t, const std::vector<Table>& tables,
                                                                                 : nullptr;
   if (!index) index = &(scratch = indexTables(tables));  // a list built by hand
   const TableIndex& idx = *index;
-  auto pick = [&](const std::string& objective) -> std::optional<Selection> {
-    const auto found = idx.find({objective, q.precision});
+  if (q.max_loss && !(*q.max_loss >= 0 && std::isfinite(*q.max_loss)))
+    return Result<Selection>::failure("max loss must be a finite number >= 0");
+  // One family: the tables of one (objective, precision, budget) by load.
+  auto fromFamily = [&](const std::string& objective, const std::vector<std::pair<double, int>>& loads) {
+    // The first table at the highest load, as in file order.
+    const auto top = std::lower_bound(loads.begin(), loads.end(), loads.back().first,
+                                      [](const std::pair<double, int>& e, double x) { return e.first < x; });
+    const Table* highest = &tables[static_cast<size_t>(top->second)];
     const Table* best = nullptr;
-    const Table* highest = nullptr;
-    if (found != idx.end()) {
-      const auto& loads = found->second;
-      // The first table at the highest load, as in file order.
-      const auto top = std::lower_bound(loads.begin(), loads.end(), loads.back().first,
-                                        [](const std::pair<double, int>& e, double x) { return e.first < x; });
-      highest = &tables[static_cast<size_t>(top->second)];
-      auto it = std::lower_bound(loads.begin(), loads.end(), q.load - 1e-12,
-                                 [](const std::pair<double, int>& e, double x) { return e.first < x; });
-      if (it != loads.end()) best = &tables[static_cast<size_t>(it->second)];
-    }
-    if (!highest) return std::nullopt;
+    auto it = std::lower_bound(loads.begin(), loads.end(), q.load - 1e-12,
+                               [](const std::pair<double, int>& e, double x) { return e.first < x; });
+    if (it != loads.end()) best = &tables[static_cast<size_t>(it->second)];
     Selection s;
     s.load_extrapolated = best == nullptr;
     if (!best) best = highest;
     s.objective = objective;
     s.mode = objective;
     s.table_load = best->load;
+    s.precision = best->precision;
+    s.max_loss = best->max_loss;
     const auto& bands = best->bands;
     double bw = q.mbps;
     if (bw < bands.front().min_mbps || bw > bands.back().max_mbps) {
@@ -515,18 +534,45 @@ Result<Selection> selectIn(const PlanTable& t, const std::vector<Table>& tables,
       bw = std::clamp(bw, bands.front().min_mbps, bands.back().max_mbps);
     }
     // The last band whose min_mbps <= bw (O(log n)).
-    auto it = std::upper_bound(bands.begin(), bands.end(), bw, [](double x, const Band& b) { return x < b.min_mbps; });
-    s.plan = std::prev(it)->plan;
+    auto b = std::upper_bound(bands.begin(), bands.end(), bw, [](double x, const Band& band) { return x < band.min_mbps; });
+    s.plan = std::prev(b)->plan;
     s.predicted = predict(t, t.plan(s.plan), q.mbps, q.load);
     return s;
   };
+  // Within the runtime's budget: measured (both halves), or fp32 (exact).
+  auto withinBudget = [&](const PlanInfo& p) {
+    if (!q.max_loss) return true;
+    if (p.loss) return p.loss->worst() <= *q.max_loss;
+    return p.precision == "fp32";
+  };
+  auto pick = [&](const std::string& objective) -> std::optional<Selection> {
+    std::optional<Selection> out;
+    for (const auto& [key, loads] : idx) {
+      const auto& [obj, precision, budget_unused] = key;
+      (void)budget_unused;
+      if (obj != objective || loads.empty()) continue;
+      if (q.precision != "auto" && precision != q.precision) continue;
+      Selection s = fromFamily(objective, loads);
+      if (!withinBudget(t.plan(s.plan))) continue;
+      const bool better = !out || (objective == "throughput"
+                                       ? s.predicted.throughput_fps > out->predicted.throughput_fps
+                                       : s.predicted.latency_ms < out->predicted.latency_ms);
+      if (better) out = std::move(s);
+    }
+    return out;
+  };
+  auto none = [&](const std::string& objective) {
+    std::string e = "no " + objective + " table for precision " + q.precision;
+    if (q.max_loss) e += " with a plan within max loss " + std::to_string(*q.max_loss);
+    return Result<Selection>::failure(e);
+  };
   if (!q.fps) {
     auto s = pick(q.objective);
-    if (!s) return Result<Selection>::failure("no " + q.objective + " table for precision " + q.precision);
+    if (!s) return none(q.objective);
     return Result<Selection>{std::move(s), ""};
   }
   auto light = pick("latency");
-  if (!light) return Result<Selection>::failure("no latency table for precision " + q.precision);
+  if (!light) return none("latency");
   light->mode = "light";
   light->keeps_up = light->predicted.throughput_fps >= *q.fps;
   if (light->keeps_up) return Result<Selection>{std::move(light), ""};

@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,18 +33,30 @@ struct TensorDesc {
   // empty when every axis is fixed.
   std::vector<std::string> dim_params;
   // Split-file ports only: the model tensor carried, and how
-  // ("raw", "fp16", "int8_q", "int8_scale", "int8_zero_point").
+  // ("raw", "fp16", "int8_q", "int8_scale", "int8_zero_point", and in
+  // version 3 "packed", "packed_lo", "packed_scale").
   std::string tensor, encoding;
   std::optional<int64_t> bytes;  // wire tensors: their size at the planned batch
+  // Version 3: a mixed plan's cut tensor width, or a packed port's width
+  // (32, 16, 8, 6, 4, 2; docs/precision.md).
+  std::optional<int> bits;
 };
 
 struct PartIO {
   std::vector<TensorDesc> inputs, outputs;  // in the file's order
 };
 
+// A plan's measured fidelity (docs/precision.md): mean loss on the
+// calibration samples fitted on and held back, in the table's metric.
+struct PlanLoss {
+  double fit = 0, held_out = 0;
+  double worst() const { return fit > held_out ? fit : held_out; }
+};
+
 struct PlanInfo {
   int id = 0;
-  std::string precision;
+  std::string precision;  // "fp32", "fp16", "int8", or "mixed" (version 3)
+  std::optional<PlanLoss> loss;  // when the table was calibrated
   std::vector<std::string> device_nodes;
   double device_ms = 0, cloud_ms = 0;  // cloud at load 1
   double up_bytes = 0;                 // sent, at the plan's precision
@@ -77,6 +90,7 @@ struct Table {
   double load = 1;
   std::string precision;
   std::vector<Band> bands;  // increasing, contiguous
+  std::optional<double> max_loss;  // mixed tables: the fidelity budget planned for
 };
 
 struct PlanTable {
@@ -105,10 +119,13 @@ struct PlanTable {
   std::vector<Table> chain_only;
   const PlanInfo& plan(int id) const { return plans[static_cast<size_t>(id)]; }
 
+  // The loss metric of "loss" figures ("top1", "rel-l2"; empty: none).
+  std::string loss_metric;
   // Built by parsePlanTable: positions of the tables of each (objective,
-  // precision), sorted by load, so select() is O(log tables + log bands).
-  // A table list changed by hand is indexed again on each call.
-  using Index = std::map<std::pair<std::string, std::string>, std::vector<std::pair<double, int>>>;
+  // precision, budget: -1 for none), sorted by load, so select() is
+  // O(log tables + log bands) per family. A table list changed by hand is
+  // indexed again on each call.
+  using Index = std::map<std::tuple<std::string, std::string, double>, std::vector<std::pair<double, int>>>;
   Index table_index, chain_index;
 };
 
@@ -133,7 +150,14 @@ Prediction predict(const PlanTable& t, const PlanInfo& p, double up_mbps, double
 struct Query {
   double mbps = 0;
   double load = 1;
+  // A table precision, or "auto": every table's plan is a candidate and the
+  // best predicted one wins.
   std::string precision = "fp32";
+  // The runtime's fidelity budget (the table's loss metric): only plans
+  // whose measured loss, fitted and held back, is at most this are
+  // returned; fp32 plans count as 0 (bit-exact by construction), plans with
+  // no measured loss are never returned.
+  std::optional<double> max_loss;
   std::string objective = "latency";  // used when fps is not given
   std::optional<double> fps;          // frame rate: light/heavy rule
 };
@@ -147,9 +171,11 @@ struct Selection {
   bool bandwidth_clamped = false;  // outside the tables' range
   bool keeps_up = true;            // with fps: the chosen plan sustains it
   Prediction predicted;            // at the query's bandwidth and load
+  std::string precision;           // the table used
+  std::optional<double> max_loss;  // its budget (mixed tables)
 };
 
-// O(log bands). Loads between tabulated levels use the next level up
+// O(log bands) per table family. Loads between tabulated levels use the next level up
 // (conservative: predictions are then upper bounds); above the highest level
 // the highest is used and load_extrapolated is set. With fps (DADS Alg. 3):
 // the latency plan while it sustains fps ("light"), else the throughput

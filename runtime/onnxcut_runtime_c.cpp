@@ -158,6 +158,7 @@ int onnxcut_select(const onnxcut_table* t, const onnxcut_query* q, onnxcut_selec
     if (q->precision) query.precision = q->precision;
     if (q->objective) query.objective = q->objective;
     if (q->fps > 0) query.fps = q->fps;
+    if (q->has_max_loss) query.max_loss = q->max_loss;
     const auto r = select(t->t, query);
     if (!r.ok()) return setError(err, err_len, r.error), -1;
     const Selection& s = *r.value;

@@ -70,9 +70,11 @@ const char* onnxcut_plan_output(const onnxcut_table* t, int plan, int side, size
 typedef struct {
   double mbps;           /* measured uplink bandwidth, > 0 */
   double load;           /* server load, >= 1 */
-  const char* precision; /* NULL: "fp32" */
+  const char* precision; /* NULL: "fp32"; "auto": the best plan of any precision */
   const char* objective; /* NULL: "latency" */
   double fps;            /* > 0: the light/heavy rule at this frame rate; <= 0: none */
+  int has_max_loss;      /* non-zero: only plans whose measured loss is <= max_loss */
+  double max_loss;       /* the fidelity budget, in the table's loss metric */
 } onnxcut_query;
 
 typedef struct {

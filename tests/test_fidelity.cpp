@@ -95,7 +95,7 @@ TEST(Packing, EveryWidthRoundTripsInOrtBitExactly) {
     const int t = *mv.findTensor("t");
     int64_t n = 1;
     for (auto d : c.shape) n *= d;
-    for (int bits : {8, 6, 4, 2}) {
+    for (int bits : {6, 4, 2}) {  // (8 travels as int8 plans do: tests/split)
       for (int variant = 0; variant < 3; ++variant) {
         // x: random with repeats and extremes; all equal (scale -> 1e-30); two values.
         std::vector<float> x(static_cast<size_t>(n));
@@ -142,7 +142,7 @@ TEST(Packing, EveryWidthRoundTripsInOrtBitExactly) {
       }
     }
   }
-  EXPECT_EQ(checked, 4 * 4 * 3);
+  EXPECT_EQ(checked, 4 * 3 * 3);
 }
 
 TEST(Packing, ReferencePacksDenselyAndRoundTrips) {
@@ -283,8 +283,12 @@ TEST(FidelityLab, MeasuresTheMetricAsDefined) {
   FidelityLab lab(mv, samples, LossMetric::rel_l2);
   const int t = *mv.findTensor("t");
   auto eval = [&](int bits) { return FidelityLab::Eval{{{1, 0}, {t}, {bits}}, {0, 1, 2}, "", -1}; };
-  const auto r = lab.measure({eval(32), eval(16), eval(2)});
-  ASSERT_TRUE(r[0] && r[1] && r[2]);
+  const auto raw = lab.measure({eval(32), eval(16), eval(2)});
+  std::vector<std::optional<double>> r;
+  for (const auto& x : raw) {
+    ASSERT_TRUE(x && x->size() == 3u);
+    r.push_back(((*x)[0] + (*x)[1] + (*x)[2]) / 3);
+  }
   EXPECT_EQ(*r[0], 0.0);
   EXPECT_EQ(*r[1], 0.0);
   double expect = 0;
