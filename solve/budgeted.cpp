@@ -13,17 +13,25 @@ namespace onnxcut {
 
 std::vector<DeviceSet> widthCandidates(const PlanGraph& g, const NodeCosts& costs, const NodeKeys& keys,
                                        const PlanOptions& opt) {
-  PlanOptions o = opt;
-  o.precisions = {Precision::fp32};
   std::vector<DeviceSet> out;
   std::set<DeviceSet> seen;
+  auto add = [&](const PlanSet& ps) {
+    for (const auto& p : ps.plans)
+      if (seen.insert(p.device).second) out.push_back(p.device);
+  };
+  // 32, 16, 8 bits cost what fp32, fp16 and int8 do: those tables exactly.
+  PlanOptions o = opt;
+  o.precisions = {Precision::fp32, Precision::fp16, Precision::int8};
+  add(planTables(g, costs, keys, o));
+  // 6, 4, 2: the cut tensors' sizes scaled (a graph output keeps its full
+  // size, which it is sent down at).
+  o.precisions = {Precision::fp32};
   for (int w : kTransferBits) {
+    if (w >= 8) continue;
     PlanGraph gw = g;
     for (auto& t : gw.tensors)
       if (t.is_float32 && !t.is_output) t.bytes = sentBytesBits(t, w);
-    const PlanSet ps = planTables(gw, costs, keys, o);
-    for (const auto& p : ps.plans)
-      if (seen.insert(p.device).second) out.push_back(p.device);
+    add(planTables(gw, costs, keys, o));
   }
   return out;
 }

@@ -12,9 +12,10 @@ namespace onnxcut {
 
 // The candidate splits: every plan of every table asked for (objectives x
 // loads), planned as today with all cut tensors at one width w, for each w
-// in kTransferBits. What a split costs at other widths lies between these,
-// so they are the splits a budget can make optimal. Distinct, in a fixed
-// order; pins respected. Throws InputError as planTables does.
+// in kTransferBits (32, 16, 8: the fp32, fp16 and int8 tables themselves).
+// These are the splits a uniform width makes optimal; a budget's mixed
+// widths are searched on them. Distinct, in a fixed order; pins respected.
+// Throws InputError as planTables does.
 std::vector<DeviceSet> widthCandidates(const PlanGraph& g, const NodeCosts& costs, const NodeKeys& keys,
                                        const PlanOptions& opt);
 

@@ -8,7 +8,9 @@
 
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -28,6 +30,8 @@
 #include "errors.h"
 #include "fidelity.h"
 #include "files.h"
+#include "onnxcut_runtime.h"
+#include "plan_request.h"
 #include "planning.h"
 #include "precision_ops.h"
 #include "process.h"
@@ -315,6 +319,191 @@ TEST(FidelityLab, DefaultMetricByOutputShape) {
   EXPECT_EQ(defaultLossMetric(fromText(modelText(13, "1, 3, 4").c_str())), LossMetric::rel_l2);
   EXPECT_EQ(parseLossMetric("rel-l2"), LossMetric::rel_l2);
   EXPECT_THROW(parseLossMetric("psnr"), InputError);
+}
+
+
+// ---- planning under a budget, on seeded fixtures ----
+
+namespace budget_fixture {
+
+void addInit(onnx::GraphProto& g, const std::string& name, const std::vector<int64_t>& dims, std::mt19937& rng) {
+  auto* t = g.add_initializer();
+  t->set_name(name);
+  t->set_data_type(onnx::TensorProto::FLOAT);
+  int64_t n = 1;
+  for (auto d : dims) t->add_dims(d), n *= d;
+  const int64_t fan_in = n / dims[0];
+  std::normal_distribution<float> nd(0.0f, 1.0f / std::sqrt(static_cast<float>(fan_in)));
+  std::string raw(static_cast<size_t>(n) * 4, '\0');
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = nd(rng);
+    std::memcpy(raw.data() + 4 * i, &v, 4);
+  }
+  t->set_raw_data(raw);
+}
+
+// A small conv net with a fan-out and a merge, seeded weights.
+onnx::ModelProto model(uint32_t seed) {
+  const std::string text = R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 4, 8, 8] x) => (float[1, 10] y) {
+  c1 = Conv <pads = [1, 1, 1, 1]> (x, w1)
+  r1 = Relu (c1)
+  c2 = Conv <pads = [1, 1, 1, 1], strides = [2, 2]> (r1, w2)
+  r2 = Relu (c2)
+  a = Conv (r2, w3)
+  b = Conv <pads = [1, 1, 1, 1]> (r2, w4)
+  s = Add (a, b)
+  r3 = Relu (s)
+  p = GlobalAveragePool (r3)
+  f = Flatten (p)
+  y = Gemm (f, w5)
+}
+)";
+  onnx::ModelProto m;
+  EXPECT_TRUE(onnx::OnnxParser::Parse(m, text.c_str()).IsOK());
+  std::mt19937 rng(seed);
+  auto& g = *m.mutable_graph();
+  addInit(g, "w1", {8, 4, 3, 3}, rng);
+  addInit(g, "w2", {16, 8, 3, 3}, rng);
+  addInit(g, "w3", {16, 16, 1, 1}, rng);
+  addInit(g, "w4", {16, 16, 3, 3}, rng);
+  addInit(g, "w5", {16, 10}, rng);
+  for (auto& n : *g.mutable_node()) n.set_name(n.output(0));
+  return m;
+}
+
+}  // namespace budget_fixture
+
+TEST(BudgetedPlans, NeverOverBudgetAndShippedFilesMatchWhatWasMeasured) {
+  if (!ortAvailable()) GTEST_SKIP() << "ONNX Runtime (npm) or node missing: run make";
+  for (uint32_t seed : {1u, 2u}) {
+    ScratchDir scratch("onnxcut-test-budget");
+    const fs::path dir = scratch.path();
+    const onnx::ModelProto proto = budget_fixture::model(seed);
+    {
+      std::ofstream f(dir / "m.onnx", std::ios::binary);
+      proto.SerializeToOstream(&f);
+    }
+    std::string csv = "node,device_ms,cloud_ms\n";
+    for (const auto& n : proto.graph().node()) csv += n.name() + ",2,0.05\n";
+    std::ofstream(dir / "costs.csv") << csv;
+    fs::create_directories(dir / "calib");
+    std::mt19937 rng(seed + 100);
+    std::normal_distribution<float> nd(0.0f, 1.0f);
+    for (int s = 0; s < 10; ++s) {
+      std::vector<float> v(256);
+      for (auto& x : v) x = nd(rng);
+      std::ofstream(dir / "calib" / ("s" + std::to_string(s) + ".npy"), std::ios::binary)
+          << npy("<f4", {1, 4, 8, 8}, std::string(reinterpret_cast<char*>(v.data()), v.size() * 4));
+    }
+    PlanRequest req;
+    req.model = (dir / "m.onnx").string();
+    req.costs_csv = (dir / "costs.csv").string();
+    req.options.precisions = {Precision::fp32, Precision::fp16, Precision::int8};
+    req.options.objectives = {Objective::latency, Objective::throughput};
+    req.fidelity.calibration_dir = (dir / "calib").string();
+    req.fidelity.metric = LossMetric::rel_l2;
+    req.fidelity.max_loss = {0.002, 0.02, 0.1};
+    req.output_dir = (dir / "out").string();
+    req.emit_onnx = true;
+    req.self_contained = true;  // each file stands alone (copied below)
+    const PlanResult r = planModel(req);
+
+    int mixed_tables = 0, packed_plans = 0;
+    for (const auto& t : r.plans.tables) {
+      for (const auto& b : t.bands) {
+        const PlannedPlan& p = r.plans.plans[static_cast<size_t>(b.plan)];
+        ASSERT_TRUE(p.loss.has_value()) << "plan " << p.id;
+        if (t.precision != Precision::mixed) continue;
+        EXPECT_LE(p.loss->fit, *t.max_loss) << "seed " << seed << ", plan " << p.id;
+        EXPECT_LE(p.loss->held_out, *t.max_loss) << "seed " << seed << ", plan " << p.id;
+      }
+      if (t.precision == Precision::mixed) ++mixed_tables;
+    }
+    EXPECT_EQ(mixed_tables, 2 * 3);
+    // Some plan packs below 8 bits at the loosest budget (else this fixture tests nothing).
+    for (const auto& p : r.plans.plans)
+      if (p.precision == Precision::mixed &&
+          std::any_of(p.bits.begin(), p.bits.end(), [](int b) { return b < 8; }))
+        ++packed_plans;
+    EXPECT_GT(packed_plans, 0) << "seed " << seed;
+
+    // A mixed table is never worse than a single-precision table whose plan
+    // meets its budget (at every band's geometric middle).
+    for (const auto& mt : r.plans.tables) {
+      if (mt.precision != Precision::mixed) continue;
+      for (const auto& st : r.plans.tables) {
+        if (st.precision == Precision::mixed || st.objective != mt.objective || st.load != mt.load) continue;
+        for (const auto& sb : st.bands) {
+          const PlannedPlan& sp = r.plans.plans[static_cast<size_t>(sb.plan)];
+          if (!(sp.loss->fit <= *mt.max_loss && sp.loss->held_out <= *mt.max_loss)) continue;
+          const double mid = std::sqrt(sb.min_mbps * sb.max_mbps);
+          const auto mb = std::find_if(mt.bands.begin(), mt.bands.end(), [&](const PlannedBand& b) {
+            return b.min_mbps <= mid && mid <= b.max_mbps;
+          });
+          ASSERT_NE(mb, mt.bands.end());
+          const Network net = tableNetwork(req.options, mt, mid);
+          const StageTimes ms = stageTimes(r.plans.plans[static_cast<size_t>(mb->plan)].figures, net);
+          const StageTimes ss = stageTimes(sp.figures, net);
+          if (mt.objective == Objective::latency) EXPECT_LE(ms.latency(), ss.latency() * (1 + 1e-9));
+          else EXPECT_LE(ms.bottleneck(), ss.bottleneck() * (1 + 1e-9));
+        }
+      }
+    }
+
+    // The files shipped compute what was measured: head -> tail equals the
+    // measured model bit-exactly on a calibration sample.
+    const ModelView mv = ModelView::load(req.model, {});
+    const auto samples = readCalibrationInputs(mv, req.fidelity.calibration_dir, {});
+    writeBytes(dir / "x.bin", samples[0].feeds.at("x").bytes.data(), samples[0].feeds.at("x").bytes.size());
+    const nlohmann::json xfeed = {{"x", {{"file", "x.bin"}, {"dtype", "float32"}, {"dims", {1, 4, 8, 8}}}}};
+    int compared = 0;
+    for (const auto& p : r.plans.plans) {
+      if (p.precision != Precision::mixed || compared >= 3 || !r.files.count(p.id)) continue;
+      const PlanFiles& pf = r.files.at(p.id);
+      if (pf.head.empty() || pf.tail.empty() || std::none_of(p.bits.begin(), p.bits.end(), [](int b) { return b < 32; }))
+        continue;
+      const onnx::ModelProto q = quantizedModel(mv, mv.model(), {p.device, p.cut, p.bits, Precision::mixed});
+      writeBytes(dir / "q.onnx", serializeModel(q).data(), serializeModel(q).size());
+      const auto want = runOrt(dir, "q.onnx", xfeed, {"y"});
+      fs::copy_file(dir / "out" / pf.head, dir / "head.onnx", fs::copy_options::overwrite_existing);
+      fs::copy_file(dir / "out" / pf.tail, dir / "tail.onnx", fs::copy_options::overwrite_existing);
+      const auto split = SplitInterface(splitInterface(mv, {p.id, p.device, p.precision, p.cut, "", p.bits}));
+      std::vector<std::string> wire;
+      for (const auto& port : split.wire()) wire.push_back(port.name);
+      const auto head = runOrt(dir, "head.onnx", xfeed, wire);
+      nlohmann::json tfeed = nlohmann::json::object();
+      for (const auto& port : split.wire()) {
+        nlohmann::json dims = nlohmann::json::array();
+        if (port.length >= 0) dims.push_back(port.length);
+        else if (!port.scalar) dims = *mv.tensors()[port.tensor].shape;
+        static const std::map<int32_t, std::string> kType = {{onnx::TensorProto::FLOAT, "float32"},
+            {onnx::TensorProto::UINT8, "uint8"}, {onnx::TensorProto::FLOAT16, "float16"}};
+        tfeed[port.name] = {{"file", "dump_head.onnx/reference.0." + port.name + ".bin"}, {"dtype", kType.at(port.elem_type)}, {"dims", dims}};
+      }
+      const auto got = runOrt(dir, "tail.onnx", tfeed, {"y"});
+      EXPECT_EQ(got.at("y"), want.at("y")) << "plan " << p.id;
+      ++compared;
+    }
+    EXPECT_GT(compared, 0);
+    // The table loads in the runtime library, and select keeps to a budget.
+    const auto table = runtime::loadPlanTable((dir / "out" / "plan-table.json").string());
+    ASSERT_TRUE(table.ok()) << table.error;
+    EXPECT_EQ(table.value->version, 3);
+    for (double budget : {0.0, 0.002, 0.02, 0.1})
+      for (double mbps : {0.2, 2.0, 20.0, 200.0}) {
+        runtime::Query q;
+        q.mbps = mbps;
+        q.precision = "auto";
+        q.max_loss = budget;
+        const auto s = runtime::select(*table.value, q);
+        ASSERT_TRUE(s.ok()) << s.error;
+        const auto& p = table.value->plan(s.value->plan);
+        if (p.loss) EXPECT_LE(p.loss->worst(), budget);
+        else EXPECT_EQ(p.precision, "fp32");
+      }
+  }
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ void expectError(const std::string& json, const std::string& needle) {
 TEST(PlanTableLoad, EveryRuleIsChecked) {
   expectError("{not json", "not valid JSON");
   expectError(R"({"format": "other", "version": 1})", "not an onnxcut plan table");
-  expectError(R"({"format": "onnxcut.plan-table", "version": 3})", "unsupported plan-table version");
+  expectError(R"({"format": "onnxcut.plan-table", "version": 4})", "unsupported plan-table version");
   expectError(R"({"format": "onnxcut.plan-table", "version": 0})", "unsupported plan-table version");
   expectError(tableJson(R"([{"min_mbps": 0.1, "max_mbps": 1.0, "plan": 0}, {"min_mbps": 2.0, "max_mbps": 100.0, "plan": 1}])"),
               "gap or overlap");
@@ -222,6 +222,84 @@ TEST(Switcher, NeedsMarginAndPatience) {
   EXPECT_EQ(sw.decide(0, 5, 10), 1);
   EXPECT_EQ(sw.decide(2, 5, 10), 1);    // a different candidate restarts the streak
   EXPECT_EQ(sw.decide(2, 5, 10), 2);
+}
+
+}  // namespace
+}  // namespace onnxcut
+
+namespace onnxcut {
+namespace {
+
+// Version 3: mixed plans with widths and measured losses; select keeps to
+// the runtime's budget across every table family.
+std::string mixedTable(const std::string& bits = "4") {
+  return R"({"format": "onnxcut.plan-table", "version": 3,
+  "network": {"rtt_ms": 0, "down_mbps": null},
+  "calibration": {"metric": "rel-l2"},
+  "plans": [
+    {"id": 0, "precision": "fp32", "device_nodes": ["a", "b"], "cut": [], "device_ms": 100, "cloud_ms": 0,
+     "up_bytes_fp32": 0, "down_bytes": 0, "head": null, "tail": null, "loss": {"fit": 0, "held_out": 0}},
+    {"id": 1, "precision": "int8", "device_nodes": ["a"], "cut": [{"tensor": "t", "shape": [1000], "dtype": "float32"}],
+     "device_ms": 10, "cloud_ms": 1, "up_bytes_fp32": 4000, "up_bytes": 1000, "down_bytes": 0, "head": null, "tail": null,
+     "loss": {"fit": 0.01, "held_out": 0.012}},
+    {"id": 2, "precision": "mixed", "device_nodes": ["a"],
+     "cut": [{"tensor": "t", "shape": [1000], "dtype": "float32", "bits": )" + bits + R"(}],
+     "device_ms": 10, "cloud_ms": 1, "up_bytes_fp32": 4000, "up_bytes": 500, "down_bytes": 0, "head": null, "tail": null,
+     "loss": {"fit": 0.04, "held_out": 0.05},
+     "wire": [{"name": "t__p4", "tensor": "t", "encoding": "packed", "dtype": "uint8", "shape": [500], "bytes": 500, "bits": 4}]},
+    {"id": 3, "precision": "mixed", "device_nodes": ["a", "b"], "cut": [], "device_ms": 100, "cloud_ms": 0,
+     "up_bytes_fp32": 0, "up_bytes": 0, "down_bytes": 0, "head": null, "tail": null, "loss": {"fit": 0, "held_out": 0}}
+  ],
+  "tables": [
+    {"objective": "latency", "server_load": 1, "precision": "fp32", "bands": [{"min_mbps": 0.01, "max_mbps": 1000, "plan": 0}]},
+    {"objective": "latency", "server_load": 1, "precision": "int8", "bands": [{"min_mbps": 0.01, "max_mbps": 1000, "plan": 1}]},
+    {"objective": "latency", "server_load": 1, "precision": "mixed", "max_loss": 0.001,
+     "bands": [{"min_mbps": 0.01, "max_mbps": 1000, "plan": 3}]},
+    {"objective": "latency", "server_load": 1, "precision": "mixed", "max_loss": 0.1,
+     "bands": [{"min_mbps": 0.01, "max_mbps": 1000, "plan": 2}]}
+  ]})";
+}
+
+TEST(PlanTableV3, ReadsWidthsLossesAndBudgets) {
+  const auto r = parsePlanTable(mixedTable());
+  ASSERT_TRUE(r.ok()) << r.error;
+  const PlanTable& t = *r.value;
+  EXPECT_EQ(t.version, 3);
+  EXPECT_EQ(t.loss_metric, "rel-l2");
+  EXPECT_EQ(t.plan(2).precision, "mixed");
+  EXPECT_EQ(t.plan(2).cut.at(0).bits, 4);
+  EXPECT_EQ(t.plan(2).wire.at(0).encoding, "packed");
+  EXPECT_EQ(t.plan(2).wire.at(0).bytes, 500);
+  ASSERT_TRUE(t.plan(1).loss);
+  EXPECT_DOUBLE_EQ(t.plan(1).loss->worst(), 0.012);
+  EXPECT_EQ(t.tables[3].max_loss, 0.1);
+  EXPECT_DOUBLE_EQ(t.plan(2).up_bytes, 500);
+  const auto bad = parsePlanTable(mixedTable("5"));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error.find("'bits' is not one of 32, 16, 8, 6, 4, 2"), std::string::npos) << bad.error;
+}
+
+TEST(PlanTableV3, SelectKeepsToTheBudget) {
+  const PlanTable t = *parsePlanTable(mixedTable()).value;
+  auto pick = [&](const std::string& precision, std::optional<double> max_loss) {
+    Query q;
+    q.mbps = 1;  // 1000 bytes: 8 ms; 500 bytes: 4 ms
+    q.precision = precision;
+    q.max_loss = max_loss;
+    const auto s = select(t, q);
+    return s.ok() ? s.value->plan : -1;
+  };
+  EXPECT_EQ(pick("auto", std::nullopt), 2);  // the fastest of all tables
+  EXPECT_EQ(pick("auto", 0.1), 2);
+  EXPECT_EQ(pick("auto", 0.02), 1);   // the mixed plan's 0.05 is over; int8's 0.012 is not
+  EXPECT_EQ(pick("auto", 0.0), 0);    // only exact plans (fp32, or a measured 0)
+  EXPECT_EQ(pick("mixed", 0.02), 3);  // the 0.001 table's plan
+  EXPECT_EQ(pick("int8", 0.001), -1); // nothing within: an error, never a plan over budget
+  EXPECT_EQ(pick("fp32", std::nullopt), 0);
+  Query q;
+  q.mbps = 1;
+  q.max_loss = -1;
+  EXPECT_FALSE(select(t, q).ok());
 }
 
 }  // namespace

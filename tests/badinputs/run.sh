@@ -214,7 +214,7 @@ def put(name, t): open(f"{out}/table_{name}.json", "w").write(t if isinstance(t,
 def edit(name, f):
     t = copy.deepcopy(base); f(t); put(name, t)
 put("truncated", json.dumps(base)[:200]); put("notjson", "{plans: [}"); put("array", "[1, 2]"); put("deep", "[" * 5000 + "]" * 5000)
-edit("format", lambda t: t.update(format=7)); edit("version", lambda t: t.update(version=3)); edit("bigversion", lambda t: t.update(version=1e300))
+edit("format", lambda t: t.update(format=7)); edit("version", lambda t: t.update(version=4)); edit("bigversion", lambda t: t.update(version=1e300))
 edit("rtt_neg", lambda t: t["network"].update(rtt_ms=-5)); edit("down_zero", lambda t: t["network"].update(down_mbps=0))
 edit("network_str", lambda t: t.update(network="fast"))
 edit("plan_id_huge", lambda t: t["plans"][0].update(id=1e300)); edit("plan_id_frac", lambda t: t["plans"][0].update(id=0.5))
@@ -227,6 +227,9 @@ edit("tail_up", lambda t: t["plans"][0].update(tail="plans/../../x.onnx"))
 edit("nodes_num", lambda t: t["plans"][0].update(device_nodes=[1, 2]))
 edit("gap", lambda t: t["tables"][0]["bands"][1].update(min_mbps=t["tables"][0]["bands"][1]["min_mbps"] * 1.5))
 edit("no_bands", lambda t: t["tables"][0].update(bands=[])); edit("load_low", lambda t: t["tables"][0].update(server_load=0.5))
+edit("bits_bad", lambda t: (t.update(version=3), t["plans"][0].update(cut=[{"tensor": "x", "shape": [4], "dtype": "float32", "bits": 5}])))
+edit("loss_str", lambda t: (t.update(version=3), t["plans"][0].update(loss="low")))
+edit("max_loss_neg", lambda t: (t.update(version=3), t["tables"][0].update(max_loss=-1)))
 edit("no_tables", lambda t: t.update(tables=[])); edit("baseline_huge", lambda t: t["baselines"]["device_only"].update(fp32=1e300))
 PY
 for f in truncated:"not valid JSON" notjson:"not valid JSON" array:"not an onnxcut plan table" deep:"nested deeper than 64 levels" \
@@ -237,7 +240,8 @@ for f in truncated:"not valid JSON" notjson:"not valid JSON" array:"not an onnxc
          dev_ms_str:"'device_ms' is missing or not a number" head_abs:"'head' path '/etc/shadow'" head_up:"'head' path '../../etc/passwd'" \
          tail_up:"'tail' path 'plans/../../x.onnx'" nodes_num:"'device_nodes' holds a non-string" gap:"gap or overlap" \
          no_bands:"'bands' is missing, empty" load_low:"'server_load' is 0.5, below 1" no_tables:"'tables' is missing or empty" \
-         baseline_huge:"baselines.device_only: 'fp32' is 1e\\+300"; do
+         baseline_huge:"baselines.device_only: 'fp32' is 1e\\+300" bits_bad:"'bits' is not one of 32, 16, 8, 6, 4, 2" \
+         loss_str:"'loss' is not an object" max_loss_neg:"'max_loss' is negative"; do
   name=${f%%:*}; re=${f#*:}
   check table "plan table: $name (select)" "$re" -- "$cli" select "$IN/table_$name.json" --mbps 5
 done
