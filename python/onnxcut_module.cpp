@@ -11,6 +11,8 @@
 // plan() is planModel() (planner/plan_request.h), select() is the runtime
 // library's select().
 #include <pybind11/pybind11.h>
+
+#include <array>
 #include <pybind11/stl.h>
 
 #include <nlohmann/json.hpp>
@@ -39,8 +41,24 @@ PyPlanResult plan(const std::string& model, const std::string& output_dir, const
                   const std::vector<std::string>& precisions, const std::vector<std::string>& objectives,
                   double min_mbps, double max_mbps, double rtt_ms, std::optional<double> down_mbps,
                   const std::vector<std::string>& pin_device, const std::vector<std::string>& pin_cloud,
-                  bool emit_onnx, bool self_contained) {
+                  bool emit_onnx, bool self_contained, const std::string& calibration,
+                  const std::vector<double>& max_loss, const std::string& loss_metric, int calibration_samples,
+                  float image_scale, const std::vector<float>& image_mean, const std::vector<float>& image_std,
+                  bool image_bgr) {
   PlanRequest req;
+  req.fidelity.calibration_dir = calibration;
+  req.fidelity.max_loss = max_loss;
+  if (!loss_metric.empty()) req.fidelity.metric = parseLossMetric(loss_metric);
+  req.fidelity.max_samples = calibration_samples;
+  req.fidelity.image.scale = image_scale;
+  req.fidelity.image.bgr = image_bgr;
+  auto three = [](const std::vector<float>& v, const char* name, std::array<float, 3>& out) {
+    if (v.size() == 1) out = {v[0], v[0], v[0]};
+    else if (v.size() == 3) out = {v[0], v[1], v[2]};
+    else throw InputError(std::string(name) + " takes 1 or 3 numbers (R, G, B)");
+  };
+  three(image_mean, "image_mean", req.fidelity.image.mean);
+  three(image_std, "image_std", req.fidelity.image.std);
   req.model = model;
   req.output_dir = output_dir;
   req.costs_csv = costs;
@@ -84,6 +102,7 @@ py::object tensorDict(const runtime::TensorDesc& t) {
   if (!t.tensor.empty()) d["tensor"] = t.tensor;
   if (!t.encoding.empty()) d["encoding"] = t.encoding;
   if (t.bytes) d["bytes"] = *t.bytes;
+  if (t.bits) d["bits"] = *t.bits;
   return std::move(d);
 }
 
@@ -120,6 +139,14 @@ py::dict planDict(const runtime::PlanInfo& p) {
   d["wire"] = tensorList(p.wire);
   d["device_outputs"] = p.device_outputs;
   d["cloud_outputs"] = p.cloud_outputs;
+  if (p.loss) {
+    py::dict l;
+    l["fit"] = p.loss->fit;
+    l["held_out"] = p.loss->held_out;
+    d["loss"] = l;
+  } else {
+    d["loss"] = py::none();
+  }
   return d;
 }
 
@@ -180,10 +207,14 @@ PYBIND11_MODULE(onnxcut, m) {
         py::arg("objectives") = std::vector<std::string>{"latency"}, py::arg("min_mbps") = 0.1,
         py::arg("max_mbps") = 1000.0, py::arg("rtt_ms") = kDefaultRttMs, py::arg("down_mbps") = py::none(),
         py::arg("pin_device") = std::vector<std::string>{}, py::arg("pin_cloud") = std::vector<std::string>{},
-        py::arg("emit_onnx") = false, py::arg("self_contained") = false,
+        py::arg("emit_onnx") = false, py::arg("self_contained") = false, py::arg("calibration") = "",
+        py::arg("max_loss") = std::vector<double>{}, py::arg("loss_metric") = "", py::arg("calibration_samples") = 32,
+        py::arg("image_scale") = 1.0f / 255.0f, py::arg("image_mean") = std::vector<float>{0.0f},
+        py::arg("image_std") = std::vector<float>{1.0f}, py::arg("image_bgr") = false,
         "Plans a model for every bandwidth in [min_mbps, max_mbps]; writes output_dir when given.\n"
         "Costs: costs= a CSV, or device= and cloud= (hardware profile names or files), or the\n"
-        "*_ort_profile= ONNX Runtime profiles.");
+        "*_ort_profile= ONNX Runtime profiles. calibration= a folder of inputs measures every plan's\n"
+        "loss; max_loss= budgets add mixed-width plans and tables (docs/precision.md).");
 
   py::class_<runtime::PlanTable>(m, "PlanTable", "A loaded plan table (the runtime library)")
       .def_static("load", [](const std::string& path) { return valueOr(runtime::loadPlanTable(path)); })

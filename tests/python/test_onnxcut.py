@@ -90,6 +90,43 @@ class Plan(unittest.TestCase):
         self.assertTrue(issubclass(onnxcut.InputError, ValueError))
 
 
+def write_npy(path, shape, value):
+    import struct
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % "".join("%d, " % d for d in shape)
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    n = 1
+    for d in shape:
+        n *= d
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode()
+                + struct.pack("<%df" % n, *[value + 0.001 * (i % 17) for i in range(n)]))
+
+
+class Calibrated(unittest.TestCase):
+    def test_budgets_give_mixed_tables_and_select_keeps_to_them(self):
+        calib = fresh("py_calib")
+        os.makedirs(calib)
+        for i in range(4):
+            write_npy(os.path.join(calib, "s%d.npy" % i), [1, 3, 224, 224], 0.1 * i)
+        out = fresh("py_calib_out")
+        r = onnxcut.plan(TINY, costs=os.path.join(SRC, "profiles/tinyresnet.costs.csv"), output_dir=out,
+                         calibration=calib, max_loss=[0.0, 0.05], loss_metric="rel-l2", min_mbps=1)
+        self.assertEqual(r.table["version"], 3)
+        self.assertEqual(r.table["calibration"]["held_out"], ["s1", "s3"])
+        mixed = [t for t in r.table["tables"] if t["precision"] == "mixed"]
+        self.assertEqual([t["max_loss"] for t in mixed], [0.0, 0.05])
+        t = onnxcut.PlanTable.load(os.path.join(out, "plan-table.json"))
+        for mbps in (2, 50, 500):
+            s = t.select(mbps=mbps, precision="auto", max_loss=0.0)
+            loss = t.plans[s["plan"]]["loss"]
+            self.assertLessEqual(max(loss["fit"], loss["held_out"]), 0.0)
+        with self.assertRaisesRegex(onnxcut.InputError, "max_loss needs calibration inputs"):
+            onnxcut.plan(TINY, costs=os.path.join(SRC, "profiles/tinyresnet.costs.csv"), max_loss=[0.1])
+        with self.assertRaisesRegex(onnxcut.InputError, "unknown loss metric"):
+            onnxcut.plan(TINY, costs=os.path.join(SRC, "profiles/tinyresnet.costs.csv"), calibration=calib,
+                         loss_metric="psnr")
+
+
 class Table(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
