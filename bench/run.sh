@@ -41,6 +41,8 @@ big=$(mktemp -d)
   --emit-onnx -o "$big/out" > /dev/null 2> "$big/time.txt"
 echo "split of a $(stat -c %s "$big/big.onnx.data")-byte external-data model: $(grep -E 'Maximum resident' "$big/time.txt" | tr -s ' '), $(grep Elapsed "$big/time.txt" | tr -s ' '), $(du -s --apparent-size -B1 "$big/out" | cut -f1) bytes written"
 rm -rf "$big"
+# Per-tensor widths under measured fidelity budgets (issue 14, docs/precision.md).
+bash bench/precision_evidence.sh "$BUILD" "$BUILD/precision_evidence"
 # Runtime library: select() against tables and bands; table loading memory.
 "$BUILD/bench/bench_select"
 bash bench/table_memory.sh "$BUILD"

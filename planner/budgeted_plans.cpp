@@ -14,7 +14,7 @@ namespace onnxcut {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr int kVerifyRounds = 4;
+constexpr int kVerifyRounds = 6;
 constexpr size_t kWidths = std::size(kTransferBits);
 
 double meanOf(const std::vector<double>& losses, const std::vector<int>& which) {
@@ -207,11 +207,14 @@ nlohmann::json applyFidelity(const ModelView& mv, const PlanGraph& g, const Node
         ch.loss = m;
         continue;
       }
-      // Scale the predicted loss by how far the measurement overshot, with
-      // a margin; the front is ordered by bytes up, predicted loss down.
-      const double target = cur.predicted * budget / std::max({m.fit, m.held_out, 1e-300}) * 0.8;
+      // The front is ordered by bytes up, predicted loss down: one step
+      // safer, and in the last rounds a jump to where the predicted loss,
+      // scaled by how far the measurement overshot, fits with a margin.
       size_t next = ch.at + 1;
-      while (next + 1 < ch.front.size() && ch.front[next].predicted > target) ++next;
+      if (round + 2 >= kVerifyRounds) {
+        const double target = cur.predicted * budget / std::max({m.fit, m.held_out, 1e-300}) * 0.8;
+        while (next + 1 < ch.front.size() && ch.front[next].predicted > target) ++next;
+      }
       if (next >= ch.front.size()) next = ch.front.size() - 1;
       if (next == ch.at) ch.at = ch.front.size();  // nothing safer: all 32 bits below
       else ch.at = next;
@@ -306,6 +309,19 @@ nlohmann::json applyFidelity(const ModelView& mv, const PlanGraph& g, const Node
       }
   info["candidate_splits"] = cands.size();
   info["tensors_measured"] = sens.size();
+  // Each cut tensor alone (fit half): what the search started from; null:
+  // not measured (past the largest budget at a wider width, or no static shape).
+  nlohmann::json tensors = nlohmann::json::array();
+  for (const auto& [key, losses] : sens) {
+    const int t = std::stoi(key.substr(0, key.find(':')));
+    nlohmann::json per = nlohmann::json::object();
+    for (size_t w = 1; w < kWidths; ++w)
+      per[std::to_string(kTransferBits[w])] = std::isfinite(losses[w]) ? nlohmann::json(losses[w]) : nlohmann::json(nullptr);
+    int readers = 0;
+    for (char c : key.substr(key.find(':') + 1)) readers += c == ',';
+    tensors.push_back({{"tensor", mv.tensors()[t].name}, {"cloud_readers", readers}, {"loss_fit", per}});
+  }
+  info["tensor_losses"] = tensors;
   info["runs"] = lab.runs();
   info["seconds"] = lab.seconds();
   return info;

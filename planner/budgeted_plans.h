@@ -5,7 +5,7 @@
 //   candidate splits (solve/budgeted.h) --> each cut tensor alone at 16..2 bits (fit half)
 //   --> per split and budget, the fewest bytes whose summed loss fits the budget
 //   --> that plan measured as a whole on both halves; over budget on either:
-//       the next safer choice (at most 4 rounds, then all 32 bits)
+//       the next safer choice (at most 6 rounds, then all 32 bits)
 //   --> per (objective, load, budget) the exact envelope of the accepted plans
 #pragma once
 #include <functional>
