@@ -7,7 +7,8 @@
 // are processed one at a time, paced at --fps when given.
 //
 //   node scripts/onnxcut_device.js PLAN_DIR --server HOST:PORT [--frames 50] [--fps F]
-//        [--precision fp32] [--policy adaptive|device-only|cloud-only|plan:ID|every-plan]
+//        [--precision fp32|fp16|int8|mixed|auto] [--max-loss X]
+//        [--policy adaptive|device-only|cloud-only|plan:ID|every-plan]
 //        [--initial-mbps 10] [--estimator harmonic|ewma] [--window 5] [--margin 0.1] [--patience 3]
 //        [--check MODEL.onnx] [--csv FRAMES.csv] [--json SUMMARY.json] [--seed 1] [--timeout-ms 30000]
 //        [--device-slowdown K] [--max-seconds S]
@@ -33,14 +34,14 @@ const path = require('path');
 const { openPlanDir, frameReader, rng, randomTensor, toWire, fromWire, SESSION_OPTIONS } = require('./onnxcut_addon');
 
 function usage(msg) {
-  console.error(`onnxcut_device: ${msg}\nusage: onnxcut_device.js PLAN_DIR --server HOST:PORT [--frames N] [--fps F] [--precision P] [--policy P] [--check MODEL] [--csv F] [--json F]`);
+  console.error(`onnxcut_device: ${msg}\nusage: onnxcut_device.js PLAN_DIR --server HOST:PORT [--frames N] [--fps F] [--precision P|auto] [--max-loss X] [--policy P] [--check MODEL] [--csv F] [--json F]`);
   process.exit(2);
 }
 
 function parseArgs(argv) {
   const a = { server: '', frames: 50, fps: 0, precision: 'fp32', policy: 'adaptive', initialMbps: 10, estimator: 'harmonic',
     window: 5, alpha: 0.3, margin: 0.1, patience: 3, check: '', csv: '', json: '', seed: 1, timeoutMs: 30000,
-    slowdown: 1, maxSeconds: 0, probeBytes: 16000, pos: [] };
+    slowdown: 1, maxSeconds: 0, probeBytes: 16000, maxLoss: undefined, pos: [] };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const str = () => { if (i + 1 >= argv.length) usage(`${k} needs a value`); return argv[++i]; };
@@ -49,6 +50,7 @@ function parseArgs(argv) {
     else if (k === '--frames') a.frames = num();
     else if (k === '--fps') a.fps = num();
     else if (k === '--precision') a.precision = str();
+    else if (k === '--max-loss') a.maxLoss = num();
     else if (k === '--policy') a.policy = str();
     else if (k === '--initial-mbps') a.initialMbps = num();
     else if (k === '--estimator') a.estimator = str();
@@ -95,7 +97,10 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const dir = args.pos[0];
   const { addon, ort, table, info, sha } = openPlanDir(dir, usage);
-  const plansOf = info.plans.filter((p) => p.precision === args.precision);
+  // --precision auto: every table competes (select picks the best predicted
+  // plan within --max-loss); the one-sided policies then use fp32's.
+  const auto = args.precision === 'auto';
+  const plansOf = info.plans.filter((p) => auto || p.precision === args.precision);
   if (!plansOf.length) usage(`the table has no ${args.precision} plans`);
   const heads = new Map();
   const head = async (p) => {
@@ -168,18 +173,20 @@ async function main() {
     const mbps = est === null ? args.initialMbps : est;
     let planId;
     if (args.policy === 'adaptive') {
-      const sel = addon.select(table, { mbps, load: serverLoad, precision: args.precision, fps: args.fps > 0 ? args.fps : undefined });
+      const q = { mbps, load: serverLoad, precision: args.precision, fps: args.fps > 0 ? args.fps : undefined };
+      if (args.maxLoss !== undefined) q.max_loss = args.maxLoss;
+      const sel = addon.select(table, q);
       const candMs = sel.predicted.latency_ms;
       const curMs = current === null ? candMs : addon.predict(table, current, mbps, serverLoad).latency_ms;
       const d = addon.switcherDecide(switcher, sel.plan, candMs, curMs);
       planId = d.plan;
       switches = d.switches;
-    } else if (args.policy === 'device-only') planId = info.device_only[args.precision];
-    else if (args.policy === 'cloud-only') planId = info.cloud_only[args.precision];
+    } else if (args.policy === 'device-only') planId = info.device_only[auto ? 'fp32' : args.precision];
+    else if (args.policy === 'cloud-only') planId = info.cloud_only[auto ? 'fp32' : args.precision];
     else if (args.policy === 'every-plan') planId = plansOf[k % plansOf.length].id;
     else planId = Number(args.policy.slice(5));
     const plan = info.plans[planId];
-    if (!plan || plan.precision !== args.precision) usage(`plan ${planId} is not a ${args.precision} plan of the table`);
+    if (!plan || (!auto && plan.precision !== args.precision)) usage(`plan ${planId} is not a ${args.precision} plan of the table`);
     current = planId;
 
     const feeds = {};
