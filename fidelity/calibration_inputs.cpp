@@ -11,21 +11,7 @@
 #include "errors.h"
 #include "files.h"
 
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_NO_STDIO
-#define STBI_FAILURE_USERMSG
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#endif
-#include <stb/stb_image.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "image_decode.h"
 
 namespace onnxcut {
 namespace {
@@ -73,9 +59,16 @@ std::string headerValue(const std::string& h, const std::string& key, const std:
   return trim(h.substr(v, e - v));
 }
 
-int64_t numel(const std::vector<int64_t>& dims) {
+// Elements of a shape read from a file: every dim in [0, 2^40] and the
+// product at most 2^40 (a calibration tensor is far smaller), else an error.
+int64_t numel(const std::vector<int64_t>& dims, const std::string& what) {
+  constexpr int64_t kMax = int64_t{1} << 40;
   int64_t n = 1;
-  for (auto d : dims) n *= d;
+  for (auto d : dims) {
+    if (d < 0 || d > kMax) throw InputError(what + ": dim " + std::to_string(d) + " is out of range");
+    if (d != 0 && n > kMax / d) throw InputError(what + ": the shape " + shapeText(dims) + " is too large");
+    n *= d;
+  }
   return n;
 }
 
@@ -117,11 +110,12 @@ CalibrationTensor readNpy(const std::string& b, const std::string& what) {
     if (i >= shape.size()) break;
     size_t e = i;
     while (e < shape.size() && std::isdigit(static_cast<unsigned char>(shape[e]))) ++e;
-    if (e == i) throw InputError(what + ": bad .npy shape (" + shape + ")");
+    if (e == i || e - i > 13) throw InputError(what + ": bad .npy shape (" + shape + ")");
     t.dims.push_back(std::stoll(shape.substr(i, e - i)));
     i = e;
   }
-  const int64_t need = numel(t.dims) * elementSize(t.elem_type);
+  if (t.dims.size() > 64) throw InputError(what + ": .npy has more than 64 dims");
+  const int64_t need = numel(t.dims, what) * elementSize(t.elem_type);
   const size_t data = start + hlen;
   if (static_cast<int64_t>(b.size() - data) != need)
     throw InputError(what + ": .npy holds " + std::to_string(b.size() - data) + " data bytes, its shape " +
@@ -140,7 +134,8 @@ CalibrationTensor readTensorPb(const std::string& b, const std::string& what) {
   if (!es || t.elem_type == TensorProto::STRING) throw InputError(what + ": tensor type " + dtypeName(t.elem_type) + " is not supported");
   if (p.has_data_location() && p.data_location() == TensorProto::EXTERNAL)
     throw InputError(what + ": the tensor's data is external (save it inline)");
-  const int64_t n = numel(t.dims);
+  if (t.dims.size() > 64) throw InputError(what + ": the tensor has more than 64 dims");
+  const int64_t n = numel(t.dims, what);
   if (p.has_raw_data()) {
     t.bytes = p.raw_data();
   } else {
@@ -176,10 +171,11 @@ CalibrationTensor readTensorPb(const std::string& b, const std::string& what) {
 
 CalibrationTensor readImage(const std::string& b, const std::string& what, int64_t h, int64_t w, bool nchw,
                             const ImagePreprocess& pre) {
-  int iw = 0, ih = 0, ch = 0;
-  unsigned char* px = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(b.data()), static_cast<int>(b.size()), &iw,
-                                            &ih, &ch, 3);
-  if (!px) throw InputError(what + ": cannot decode the image (" + std::string(stbi_failure_reason()) + ")");
+  int iw = 0, ih = 0;
+  std::string why;
+  const std::vector<unsigned char> pixels = decodeRgb(b, iw, ih, why);
+  if (pixels.empty()) throw InputError(what + ": cannot decode the image (" + why + ")");
+  const unsigned char* px = pixels.data();
   CalibrationTensor t;
   t.elem_type = TensorProto::FLOAT;
   t.dims = nchw ? std::vector<int64_t>{1, 3, h, w} : std::vector<int64_t>{1, h, w, 3};
@@ -203,7 +199,6 @@ CalibrationTensor readImage(const std::string& b, const std::string& what, int64
       }
     }
   }
-  stbi_image_free(px);
   t.bytes.assign(reinterpret_cast<const char*>(out.data()), out.size() * sizeof(float));
   return t;
 }

@@ -8,7 +8,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$1; seconds=$2; shift 2
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(model costs_csv ort_profile hw_profile plan_table trace wire)
+[ ${#targets[@]} -gt 0 ] || targets=(model costs_csv ort_profile hw_profile plan_table trace wire calibration)
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 keep=${FUZZ_ARTIFACTS:-$PWD/fuzz-artifacts}  # crashing inputs are kept here
 status=0

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   g++ cmake ninja-build make pkg-config
   libboost-graph-dev libonnx-dev libprotobuf-dev protobuf-compiler
-  libfmt-dev libcli11-dev nlohmann-json3-dev libstb-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev libpng-dev libturbojpeg0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-onnx python3-networkx graphviz librsvg2-bin
   python3-dev pybind11-dev

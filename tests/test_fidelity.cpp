@@ -15,16 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#endif
-#include <stb/stb_image_write.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include <png.h>
+#include <turbojpeg.h>
 
 #include "calibration_inputs.h"
 #include "errors.h"
@@ -229,8 +221,22 @@ TEST(CalibrationInputs, ReadsNpyPbAndImagesAndRefusesBadOnes) {
   std::vector<unsigned char> px(12 * 8 * 3, 0);
   for (int y = 0; y < 8; ++y)
     for (int x = 0; x < 12; ++x) px[(y * 12 + x) * 3 + (x < 6 ? 0 : 2)] = 255;
-  ASSERT_TRUE(stbi_write_png((dir / "ok" / "c.png").c_str(), 12, 8, 3, px.data(), 12 * 3));
-  ASSERT_TRUE(stbi_write_jpg((dir / "ok" / "d.jpg").c_str(), 12, 8, 3, px.data(), 95));
+  png_image pimg;
+  std::memset(&pimg, 0, sizeof pimg);
+  pimg.version = PNG_IMAGE_VERSION;
+  pimg.width = 12;
+  pimg.height = 8;
+  pimg.format = PNG_FORMAT_RGB;
+  ASSERT_TRUE(png_image_write_to_file(&pimg, (dir / "ok" / "c.png").c_str(), 0, px.data(), 12 * 3, nullptr));
+  tjhandle tj = tjInitCompress();
+  unsigned char* jpg = nullptr;
+  unsigned long jpg_size = 0;
+  ASSERT_EQ(tjCompress2(tj, px.data(), 12, 0, 8, TJPF_RGB, &jpg, &jpg_size, TJSAMP_444, 95, 0), 0);
+  writeBytes(dir / "ok" / "d.jpg", jpg, jpg_size);
+  // The same JPEG cut short: refused (a decoder warning is an error here).
+  writeBytes(dir / "truncated.jpg", jpg, jpg_size / 2);
+  tjFree(jpg);
+  tjDestroy(tj);
   const auto s = readCalibrationInputs(mv, (dir / "ok").string(), pre);
   ASSERT_EQ(s.size(), 4u);
   EXPECT_EQ(s[0].name, "a");
@@ -262,6 +268,8 @@ TEST(CalibrationInputs, ReadsNpyPbAndImagesAndRefusesBadOnes) {
   refused("junk", "a.npy", "hello", "not a .npy file");
   refused("badpb", "a.pb", "\xff\xff\xff", "not an ONNX TensorProto");
   refused("badimg", "a.png", "\x89PNG\r\n\x1a\n broken", "cannot decode the image");
+  refused("truncjpg", "a.jpg", readBytes(dir / "truncated.jpg"), "cannot decode the image");
+  refused("notimg", "a.jpg", "GIF89a...", "neither a PNG nor a JPEG");
   refused("other", "notes.txt", "x", "not a calibration file");
   refused("fortran", "a.npy", [&] {
     std::string b = npy("<f4", {1, 3, 4, 6}, data);
