@@ -141,6 +141,118 @@ TEST(Packing, EveryWidthRoundTripsInOrtBitExactly) {
   EXPECT_EQ(checked, 4 * 3 * 3);
 }
 
+// float -> IEEE half, round to nearest even (normals, subnormals, overflow to inf).
+uint16_t toHalf(float f) {
+  uint32_t x;
+  std::memcpy(&x, &f, 4);
+  const uint32_t sign = (x >> 16) & 0x8000;
+  const int32_t exp = static_cast<int32_t>((x >> 23) & 0xff) - 127 + 15;
+  uint32_t mant = x & 0x7fffff;
+  if (((x >> 23) & 0xff) == 0xff) return static_cast<uint16_t>(sign | 0x7c00 | (mant ? 0x200 : 0));
+  if (exp >= 31) return static_cast<uint16_t>(sign | 0x7c00);
+  if (exp <= 0) {
+    if (exp < -10) return static_cast<uint16_t>(sign);
+    mant |= 0x800000;
+    const int shift = 14 - exp;
+    uint32_t h = mant >> shift;
+    const uint32_t rem = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1))) ++h;
+    return static_cast<uint16_t>(sign | h);
+  }
+  uint32_t h = (static_cast<uint32_t>(exp) << 10) | (mant >> 13);
+  const uint32_t rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;
+  return static_cast<uint16_t>(sign | h);
+}
+float fromHalf(uint16_t h) {
+  const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  float v;
+  if (exp == 0) v = std::ldexp(static_cast<float>(mant), -24);
+  else if (exp == 31) v = mant ? NAN : INFINITY;
+  else v = std::ldexp(static_cast<float>(mant | 0x400), static_cast<int>(exp) - 25);
+  uint32_t bits;
+  std::memcpy(&bits, &v, 4);
+  bits |= sign;
+  std::memcpy(&v, &bits, 4);
+  return v;
+}
+
+// ONNX DynamicQuantizeLinear and DequantizeLinear, as the operator spec
+// defines them (round half to even, saturate to [0, 255]).
+struct Dql {
+  std::vector<uint8_t> q;
+  float scale;
+  uint8_t zp;
+};
+Dql dqlReference(const std::vector<float>& x) {
+  float lo = 0, hi = 0;
+  for (float v : x) lo = std::min(lo, v), hi = std::max(hi, v);
+  Dql d;
+  d.scale = (hi - lo) / 255.0f;
+  const float izp = 0.0f - lo / d.scale;
+  d.zp = static_cast<uint8_t>(std::nearbyint(std::clamp(izp, 0.0f, 255.0f)));
+  for (float v : x) d.q.push_back(static_cast<uint8_t>(std::clamp(std::nearbyint(v / d.scale) + d.zp, 0.0f, 255.0f)));
+  return d;
+}
+
+TEST(Packing, SixteenAndEightBitsMatchTheirOperatorDefinitions) {
+  if (!ortAvailable()) GTEST_SKIP() << "ONNX Runtime (npm) or node missing: run make";
+  ScratchDir scratch("onnxcut-test-pack816");
+  const fs::path dir = scratch.path();
+  const ModelView mv = fromText(modelText(13, "3, 7").c_str());
+  const int t = *mv.findTensor("t");
+  std::mt19937 rng(3);
+  std::normal_distribution<float> nd(0.0f, 5.0f);
+  for (int variant = 0; variant < 3; ++variant) {
+    std::vector<float> x(21);
+    for (auto& v : x) v = variant == 2 ? 1.5f : nd(rng);
+    if (variant == 1) x[0] = 70000.0f, x[1] = 1e-6f, x[2] = -3e-5f;  // fp16 overflow and subnormals
+    std::vector<float> tv(x.size());
+    for (size_t i = 0; i < x.size(); ++i) tv[i] = -x[i];
+    writeBytes(dir / "x.bin", x.data(), x.size() * 4);
+    const nlohmann::json xfeed = {{"x", {{"file", "x.bin"}, {"dtype", "float32"}, {"dims", {3, 7}}}}};
+    for (int bits : {16, 8}) {
+      const SplitResult sr = splitModel(mv, {1, {1, 0}, Precision::mixed, {t}, "abc", {bits}});
+      writeBytes(dir / "head.onnx", serializeModel(*sr.head).data(), serializeModel(*sr.head).size());
+      writeBytes(dir / "tail.onnx", serializeModel(*sr.tail).data(), serializeModel(*sr.tail).size());
+      std::vector<float> want(x.size());
+      nlohmann::json tfeed;
+      if (bits == 16) {
+        auto head = runOrt(dir, "head.onnx", xfeed, {"t__fp16"});
+        ASSERT_EQ(head["t__fp16"].size(), x.size() * 2);
+        for (size_t i = 0; i < x.size(); ++i) {
+          uint16_t h;
+          std::memcpy(&h, head["t__fp16"].data() + 2 * i, 2);
+          EXPECT_EQ(h, toHalf(tv[i])) << "element " << i << " = " << tv[i];
+          want[i] = -fromHalf(toHalf(tv[i]));
+        }
+        tfeed = {{"t__fp16", {{"file", "dump_head.onnx/reference.0.t__fp16.bin"}, {"dtype", "float16"}, {"dims", {3, 7}}}}};
+      } else {
+        auto head = runOrt(dir, "head.onnx", xfeed, {"t__q", "t__scale", "t__zp"});
+        const Dql ref = dqlReference(tv);
+        float scale;
+        std::memcpy(&scale, head["t__scale"].data(), 4);
+        EXPECT_EQ(scale, ref.scale);
+        EXPECT_EQ(static_cast<uint8_t>(head["t__zp"][0]), ref.zp);
+        for (size_t i = 0; i < x.size(); ++i) {
+          EXPECT_EQ(static_cast<uint8_t>(head["t__q"][i]), ref.q[i]) << "element " << i << " = " << tv[i];
+          want[i] = -((static_cast<float>(ref.q[i]) - static_cast<float>(ref.zp)) * ref.scale);
+        }
+        tfeed = {{"t__q", {{"file", "dump_head.onnx/reference.0.t__q.bin"}, {"dtype", "uint8"}, {"dims", {3, 7}}}},
+                 {"t__scale", {{"file", "dump_head.onnx/reference.0.t__scale.bin"}, {"dtype", "float32"}, {"dims", nlohmann::json::array()}}},
+                 {"t__zp", {{"file", "dump_head.onnx/reference.0.t__zp.bin"}, {"dtype", "uint8"}, {"dims", nlohmann::json::array()}}}};
+      }
+      auto tail = runOrt(dir, "tail.onnx", tfeed, {"y"});
+      ASSERT_EQ(tail["y"].size(), x.size() * 4);
+      for (size_t i = 0; i < x.size(); ++i) {
+        float got;
+        std::memcpy(&got, tail["y"].data() + 4 * i, 4);
+        EXPECT_EQ(got, want[i]) << bits << " bits, element " << i;
+      }
+    }
+  }
+}
+
 TEST(Packing, ReferencePacksDenselyAndRoundTrips) {
   // Known bytes: values 0..3 at 2 bits -> 0b00011011; at 6 bits 4 values -> 3 bytes.
   const std::vector<float> x = {0, 1, 2, 3};
