@@ -29,6 +29,12 @@
 //   its total.
 #include "cut_network.h"
 
+#include <atomic>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <thread>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -49,6 +55,19 @@ constexpr int kDeviceVertex = 0, kCloudVertex = 1;
 // on whole 9-table plans of 100k-node graphs, 32 beat 8 (dense: 3.6 s vs
 // 7.5 s) and 128 (layered: 7.8 s vs 10.0 s); docs/benchmarks.md.
 constexpr long long kFirstBudgetPerArc = 32;
+// Networks of at least this many vertices + arcs are solved both ways at
+// once on two threads (a solve there takes milliseconds; a thread ~50 us).
+constexpr long long kRaceSize = 200000;
+
+// Two threads only where there are two cores; ONNXCUT_THREADS=1 forbids it.
+bool raceAllowed() {
+  static const bool allowed = [] {
+    const char* env = std::getenv("ONNXCUT_THREADS");
+    if (env && std::string(env) == "1") return false;
+    return std::thread::hardware_concurrency() >= 2;
+  }();
+  return allowed;
+}
 
 [[noreturn]] void infeasible() { throw std::logic_error("min cut: forced sides admit no valid plan"); }
 
@@ -205,7 +224,8 @@ DeviceSet CutNetwork::solve(const CutWeights& w, Orientation o) const {
   // regime but one of the benchmark set, and from the device can be 100x
   // slower (docs/benchmarks.md). Then they alternate with doubling budgets,
   // so a solve costs a small multiple of the faster orientation.
-  auto attempt = [&](bool from_device, long long budget) -> std::optional<std::vector<char>> {
+  auto attempt = [&](bool from_device, long long budget,
+                     const std::atomic<bool>* stop = nullptr) -> std::optional<std::vector<char>> {
     ResidualNetwork r;
     r.n = nf;
     r.first = first_;
@@ -222,12 +242,42 @@ DeviceSet CutNetwork::solve(const CutWeights& w, Orientation o) const {
       r.excess[i] = toInt(from_device ? sink[i] : src[i]);
       r.sink_cap[i] = toInt(from_device ? src[i] : sink[i]);
     }
-    if (!maxPreflow(r, budget)) return std::nullopt;
+    if (!maxPreflow(r, budget, stop)) return std::nullopt;
     return from_device ? reachableFromExcess(r) : reachesSink(r);
   };
   std::optional<std::vector<char>> on_device_side;
+  const long long size = static_cast<long long>(nf) + static_cast<long long>(arc_bytes_.size());
   if (o != Orientation::automatic) {
     on_device_side = attempt(o == Orientation::from_device, -1);
+  } else if (size >= kRaceSize && raceAllowed()) {
+    // Large networks: both orientations at once on two threads, the first
+    // to finish stops the other (same answer either way), so a solve takes
+    // the faster one's time instead of a multiple of it.
+    std::atomic<bool> stop{false};
+    std::optional<std::vector<char>> from_device;
+    std::exception_ptr error;
+    std::thread other([&] {
+      try {
+        from_device = attempt(true, -1, &stop);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      stop = true;
+    });
+    std::optional<std::vector<char>> from_cloud;
+    try {
+      from_cloud = attempt(false, -1, &stop);
+    } catch (...) {
+      stop = true;
+      other.join();
+      throw;
+    }
+    stop = true;
+    other.join();
+    if (from_cloud) on_device_side = std::move(from_cloud);
+    else if (from_device) on_device_side = std::move(from_device);
+    else if (error) std::rethrow_exception(error);
+    else throw std::logic_error("min cut: neither orientation finished");
   } else {
     bool from_device = false;
     long long budget = kFirstBudgetPerArc * static_cast<long long>(nf + arc_bytes_.size());

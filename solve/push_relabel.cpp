@@ -32,7 +32,7 @@ class PushRelabel {
       : g_(g), n_(g.n), dead_(g.n + 1), label_(n_, dead_), current_(n_), next_active_(n_, -1),
         next_all_(n_, -1), prev_all_(n_, -1), active_head_(dead_, -1), all_head_(dead_, -1), queue_(n_) {}
 
-  bool run(long long max_work) {
+  bool run(long long max_work, const std::atomic<bool>* stop) {
     for (int v = 0; v < n_; ++v) {  // a vertex's own source and sink arcs first
       const int64_t d = std::min(g_.excess[v], g_.sink_cap[v]);
       g_.excess[v] -= d;
@@ -61,6 +61,7 @@ class PushRelabel {
       work += w;
       total += w;
       if (max_work >= 0 && total > max_work) return false;
+      if (stop && (++discharges_ & 1023) == 0 && stop->load(std::memory_order_relaxed)) return false;
       if (work * kGlobalFrequency > nm) {
         total += nm;
         globalRelabel();
@@ -167,12 +168,13 @@ class PushRelabel {
   const int n_, dead_;
   std::vector<int> label_, current_, next_active_, next_all_, prev_all_, active_head_, all_head_, queue_;
   int amax_ = 0, dmax_ = 0;
+  unsigned discharges_ = 0;
 };
 
 }  // namespace
 
-bool maxPreflow(ResidualNetwork& net, long long max_work) {
-  return net.n == 0 || PushRelabel(net).run(max_work);
+bool maxPreflow(ResidualNetwork& net, long long max_work, const std::atomic<bool>* stop) {
+  return net.n == 0 || PushRelabel(net).run(max_work, stop);
 }
 
 std::vector<char> reachesSink(const ResidualNetwork& g) {

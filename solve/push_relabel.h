@@ -1,5 +1,6 @@
 // Minimum s-t cut by push-relabel on compact arrays (no ONNX, no Boost).
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -26,8 +27,9 @@ struct ResidualNetwork {
 // reached). Capacities must be >= 0 and their sum must fit in int64.
 // Gives up, returning false with `net` in an unspecified state, once its
 // work (arcs scanned by discharges and relabels) exceeds `max_work` (< 0:
-// no limit).
-bool maxPreflow(ResidualNetwork& net, long long max_work = -1);
+// no limit), or soon after `*stop` becomes true (another thread solving the
+// same cut the other way round finished first).
+bool maxPreflow(ResidualNetwork& net, long long max_work = -1, const std::atomic<bool>* stop = nullptr);
 
 // After maxPreflow, per vertex: 1 when it can reach the sink in the residual
 // network. The others form the largest source side of a minimum cut.

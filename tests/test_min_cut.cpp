@@ -106,6 +106,28 @@ TEST(MinCut, SameDeviceSetAsBoostOnBenchmarkShapes) {
       }
 }
 
+// Networks past the size where both orientations run at once on two
+// threads (cut_network.cpp, kRaceSize): the raced answer is the one each
+// orientation gives alone, whichever finishes first.
+TEST(MinCut, RacedOrientationsGiveTheSameDeviceSet) {
+  using Gen = bench::SyntheticCase (*)(int, uint64_t);
+  for (Gen gen : {Gen(bench::cnnDag), Gen(bench::layeredDag), Gen(bench::denseDag)}) {
+    const auto sc = gen(60000, 5);
+    const CutNetwork net(sc.graph, sc.costs, Precision::fp32, std::vector<signed char>(sc.graph.num_nodes, kFree));
+    ASSERT_GE(net.vertexCount(), 60000);
+    for (double mbps : {0.5, 5.0, 50.0, 2000.0}) {
+      SCOPED_TRACE(std::to_string(mbps) + " Mbit/s");
+      const CutWeights w{1, 1, transferMs(1, mbps), transferMs(1, mbps)};
+      const DeviceSet raced = net.solve(w);
+      EXPECT_EQ(raced, net.solve(w, Orientation::from_cloud));
+      long on = 0;
+      for (char c : raced) on += c;
+      EXPECT_TRUE(isValidPlan(sc.graph, raced));
+      RecordProperty("on_device_" + std::to_string(static_cast<int>(mbps)), static_cast<int>(on));
+    }
+  }
+}
+
 TEST(MinCut, SameDeviceSetAsBoostOnRandomDagsWithPins) {
   RandomOptions opt;
   opt.min_nodes = 30;
