@@ -101,6 +101,64 @@ std::string roundClip(NodeMaker& m, const std::string& x, const std::string& hal
   return base + "_c";
 }
 
+// The columns of `mat` ([groups, count]) as one integer per row, column j
+// the j-th digit of `digit_bits` bits, most significant first:
+// v = sum_j mat[:, j] * 2^(digit_bits (count-1-j)). Float32, exact below 2^24.
+std::string joinDigits(NodeMaker& m, const std::string& mat, int count, int digit_bits, const std::string& base) {
+  std::string v;
+  for (int j = 0; j < count; ++j) {
+    const std::string col = base + std::to_string(j);
+    NodeMaker::intAttr(m.add("Gather", {mat, m.ints(col + "_i", {j}, true)}, {col}), "axis", 1);
+    const float w = std::ldexp(1.0f, digit_bits * (count - 1 - j));
+    std::string term = col;
+    if (w != 1.0f) {
+      m.add("Mul", {col, m.scalar(col + "_w", w)}, {col + "_m"});
+      term = col + "_m";
+    }
+    if (v.empty()) v = term;
+    else {
+      m.add("Add", {v, term}, {col + "_v"});
+      v = col + "_v";
+    }
+  }
+  return v;
+}
+
+// The inverse: the `count` digits of `v` ([groups]) as a [groups, count]
+// matrix named `out`; digit j = floor(v / 2^(d (count-1-j))) mod 2^d, the
+// mod spelled c - floor(c / 2^d) * 2^d.
+void splitDigits(NodeMaker& m, const std::string& v, int count, int digit_bits, int64_t groups,
+                 const std::string& base, const std::string& out) {
+  const float radix = std::ldexp(1.0f, digit_bits);
+  std::vector<std::string> cols;
+  for (int j = 0; j < count; ++j) {
+    const std::string col = base + std::to_string(j);
+    std::string c = v;
+    const int shift = digit_bits * (count - 1 - j);
+    if (shift > 0) {
+      m.add("Div", {v, m.scalar(col + "_d", std::ldexp(1.0f, shift))}, {col + "_x"});
+      m.add("Floor", {col + "_x"}, {col + "_c"});
+      c = col + "_c";
+    }
+    if (j > 0) {
+      m.add("Div", {c, m.scalar(col + "_base", radix)}, {col + "_h"});
+      m.add("Floor", {col + "_h"}, {col + "_hf"});
+      m.add("Mul", {col + "_hf", col + "_base"}, {col + "_hm"});
+      m.add("Sub", {c, col + "_hm"}, {col + "_r"});
+      c = col + "_r";
+    }
+    m.add("Reshape", {c, m.ints(col + "_col", {groups, 1}, false)}, {col + "_k"});
+    cols.push_back(col + "_k");
+  }
+  if (cols.size() == 1) {
+    m.add("Identity", {cols[0]}, {out});
+    return;
+  }
+  auto& cat = m.add("Concat", {}, {out});
+  for (const auto& c : cols) cat.add_input(c);
+  NodeMaker::intAttr(cat, "axis", 1);
+}
+
 }  // namespace
 
 onnx::TypeProto SentTensor::type(const onnx::TypeProto& original) const {
@@ -203,50 +261,10 @@ std::vector<SentTensor> appendEncodeBits(onnx::GraphProto& g, const std::string&
     q = b + "_qp";
   }
   m.add("Reshape", {q, m.ints(b + "_grp", {groups, pg.values}, false)}, {b + "_q2"});
-  // v = sum_j q_j * 2^(w (k-1-j)): the group as one integer < 2^24.
-  std::string v;
-  for (int j = 0; j < pg.values; ++j) {
-    const std::string col = b + "_c" + std::to_string(j);
-    NodeMaker::intAttr(m.add("Gather", {b + "_q2", m.ints(col + "_i", {j}, true)}, {col}), "axis", 1);
-    const float w = std::ldexp(1.0f, bits * (pg.values - 1 - j));
-    std::string term = col;
-    if (w != 1.0f) {
-      m.add("Mul", {col, m.scalar(col + "_w", w)}, {col + "_m"});
-      term = col + "_m";
-    }
-    if (v.empty()) v = term;
-    else {
-      m.add("Add", {v, term}, {col + "_v"});
-      v = col + "_v";
-    }
-  }
-  // byte i = floor(v / 256^(B-1-i)) mod 256, as c - floor(c / 256) * 256.
-  std::vector<std::string> cols;
-  for (int i = 0; i < pg.bytes; ++i) {
-    const std::string by = b + "_b" + std::to_string(i);
-    std::string c = v;
-    if (i < pg.bytes - 1) {
-      m.add("Div", {v, m.scalar(by + "_d", std::ldexp(1.0f, 8 * (pg.bytes - 1 - i)))}, {by + "_x"});
-      m.add("Floor", {by + "_x"}, {by + "_c"});
-      c = by + "_c";
-    }
-    if (i > 0) {
-      m.add("Div", {c, m.scalar(by + "_256", 256.0f)}, {by + "_h"});
-      m.add("Floor", {by + "_h"}, {by + "_hf"});
-      m.add("Mul", {by + "_hf", by + "_256"}, {by + "_hm"});
-      m.add("Sub", {c, by + "_hm"}, {by + "_r"});
-      c = by + "_r";
-    }
-    m.add("Reshape", {c, m.ints(by + "_col", {groups, 1}, false)}, {by + "_k"});
-    cols.push_back(by + "_k");
-  }
-  std::string bytes = cols[0];
-  if (cols.size() > 1) {
-    auto& cat = m.add("Concat", {}, {b + "_bytes"});
-    for (const auto& c : cols) cat.add_input(c);
-    NodeMaker::intAttr(cat, "axis", 1);
-    bytes = b + "_bytes";
-  }
+  // The group as one integer < 2^24, then its bytes.
+  const std::string v = joinDigits(m, b + "_q2", pg.values, bits, b + "_c");
+  const std::string bytes = b + "_bytes";
+  splitDigits(m, v, pg.bytes, 8, groups, b + "_b", bytes);
   m.add("Reshape", {bytes, m.ints(b + "_out", {groups * pg.bytes}, false)}, {b + "_pf"});
   NodeMaker::intAttr(m.add("Cast", {b + "_pf"}, {sent[0].name}), "to", TensorProto::UINT8);
   (void)opset;
@@ -267,48 +285,9 @@ void appendDecodeBits(onnx::GraphProto& g, const std::string& t, int bits, const
     std::string v = b + "_pf";
     if (pg.bytes > 1) {
       m.add("Reshape", {b + "_pf", m.ints(b + "_grp", {groups, pg.bytes}, false)}, {b + "_p2"});
-      v.clear();
-      for (int i = 0; i < pg.bytes; ++i) {
-        const std::string col = b + "_b" + std::to_string(i);
-        NodeMaker::intAttr(m.add("Gather", {b + "_p2", m.ints(col + "_i", {i}, true)}, {col}), "axis", 1);
-        const float w = std::ldexp(1.0f, 8 * (pg.bytes - 1 - i));
-        std::string term = col;
-        if (w != 1.0f) {
-          m.add("Mul", {col, m.scalar(col + "_w", w)}, {col + "_m"});
-          term = col + "_m";
-        }
-        if (v.empty()) v = term;
-        else {
-          m.add("Add", {v, term}, {col + "_v"});
-          v = col + "_v";
-        }
-      }
+      v = joinDigits(m, b + "_p2", pg.bytes, 8, b + "_b");
     }
-    // value j = floor(v / 2^(w (k-1-j))) mod 2^w.
-    std::vector<std::string> cols;
-    const float base = std::ldexp(1.0f, bits);
-    for (int j = 0; j < pg.values; ++j) {
-      const std::string col = b + "_v" + std::to_string(j);
-      std::string c = v;
-      const int shift = bits * (pg.values - 1 - j);
-      if (shift > 0) {
-        m.add("Div", {v, m.scalar(col + "_d", std::ldexp(1.0f, shift))}, {col + "_x"});
-        m.add("Floor", {col + "_x"}, {col + "_c"});
-        c = col + "_c";
-      }
-      if (j > 0) {
-        m.add("Div", {c, m.scalar(col + "_base", base)}, {col + "_h"});
-        m.add("Floor", {col + "_h"}, {col + "_hf"});
-        m.add("Mul", {col + "_hf", col + "_base"}, {col + "_hm"});
-        m.add("Sub", {c, col + "_hm"}, {col + "_r"});
-        c = col + "_r";
-      }
-      m.add("Reshape", {c, m.ints(col + "_col", {groups, 1}, false)}, {col + "_k"});
-      cols.push_back(col + "_k");
-    }
-    auto& cat = m.add("Concat", {}, {b + "_vals"});
-    for (const auto& c : cols) cat.add_input(c);
-    NodeMaker::intAttr(cat, "axis", 1);
+    splitDigits(m, v, pg.values, bits, groups, b + "_v", b + "_vals");
     m.add("Reshape", {b + "_vals", m.ints(b + "_all", {groups * pg.values}, false)}, {b + "_qa"});
     q = b + "_qa";
     if (groups * pg.values != n) {
