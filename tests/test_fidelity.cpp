@@ -391,6 +391,45 @@ TEST(CalibrationInputs, ReadsNpyPbAndImagesAndRefusesBadOnes) {
   EXPECT_THROW(readCalibrationInputs(mv, (dir / "missing").string(), pre), InputError);
 }
 
+TEST(CalibrationInputs, SeveralInputsTakeAFolderPerSample) {
+  ScratchDir scratch("onnxcut-test-calib2");
+  const fs::path dir = scratch.path();
+  const ModelView mv = fromText(R"(
+<ir_version: 8, opset_import: ["" : 13]>
+g (float[1, 4] a, int64[2] b) => (float[1, 4] y) {
+  y = Relu (a)
+}
+)");
+  std::vector<float> av(4, 1.0f);
+  std::vector<int64_t> bv = {3, 4};
+  const std::string adata(reinterpret_cast<char*>(av.data()), 16), bdata(reinterpret_cast<char*>(bv.data()), 16);
+  for (const char* sample : {"s0", "s1"}) {
+    fs::create_directories(dir / "ok" / sample);
+    std::ofstream(dir / "ok" / sample / "a.npy", std::ios::binary) << npy("<f4", {1, 4}, adata);
+    std::ofstream(dir / "ok" / sample / "b.npy", std::ios::binary) << npy("<i8", {2}, bdata);
+  }
+  const auto got = readCalibrationInputs(mv, (dir / "ok").string(), {});
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[1].name, "s1");
+  EXPECT_EQ(got[1].feeds.at("b").bytes, bdata);
+  EXPECT_EQ(got[1].feeds.at("b").elem_type, onnx::TensorProto::INT64);
+  auto refusedWith = [&](const std::string& says) {
+    try {
+      readCalibrationInputs(mv, (dir / "ok").string(), {});
+      ADD_FAILURE() << "accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(says), std::string::npos) << e.what();
+    }
+  };
+  std::ofstream(dir / "ok" / "s1" / "c.npy", std::ios::binary) << npy("<f4", {1, 4}, adata);
+  refusedWith("the model has no input 'c'");
+  fs::remove(dir / "ok" / "s1" / "c.npy");
+  fs::remove(dir / "ok" / "s1" / "b.npy");
+  refusedWith("no file for input 'b'");
+  std::ofstream(dir / "ok" / "loose.npy", std::ios::binary) << npy("<f4", {1, 4}, adata);
+  refusedWith("give one folder per sample");
+}
+
 // ---- the lab ----
 
 TEST(FidelityLab, MeasuresTheMetricAsDefined) {
