@@ -121,6 +121,10 @@ nlohmann::json applyFidelity(const ModelView& mv, const PlanGraph& g, const Node
     if (std::find(cands.begin(), cands.end(), p.device) == cands.end()) cands.push_back(p.device);
   std::vector<std::vector<int>> cuts;
   std::map<std::string, std::vector<double>> sens;  // tensor key -> loss per width (kTransferBits order)
+  struct Measured {
+    int tensor, cloud_readers;
+  };
+  std::map<std::string, Measured> sens_of;  // tensor key -> what it names (the report)
   evs.clear();
   std::vector<std::pair<std::string, size_t>> slot;  // eval -> (key, width index)
   for (const auto& d : cands) {
@@ -131,6 +135,8 @@ nlohmann::json applyFidelity(const ModelView& mv, const PlanGraph& g, const Node
       if (sens.count(key)) continue;
       sens[key] = std::vector<double>(kWidths, kInf);
       sens[key][0] = 0;
+      const auto& readers = g.tensors[t].consumers;
+      sens_of[key] = {t, static_cast<int>(std::count_if(readers.begin(), readers.end(), [&](int v) { return !d[v]; }))};
       for (size_t w = 1; w < kWidths; ++w) {
         if (kTransferBits[w] < 16 && !mv.tensors()[t].shape) continue;  // packing needs the static shape
         evs.push_back({{d, {t}, {kTransferBits[w]}, Precision::mixed}, fit, key, top});
@@ -313,13 +319,11 @@ nlohmann::json applyFidelity(const ModelView& mv, const PlanGraph& g, const Node
   // not measured (past the largest budget at a wider width, or no static shape).
   nlohmann::json tensors = nlohmann::json::array();
   for (const auto& [key, losses] : sens) {
-    const int t = std::stoi(key.substr(0, key.find(':')));
     nlohmann::json per = nlohmann::json::object();
     for (size_t w = 1; w < kWidths; ++w)
       per[std::to_string(kTransferBits[w])] = std::isfinite(losses[w]) ? nlohmann::json(losses[w]) : nlohmann::json(nullptr);
-    int readers = 0;
-    for (char c : key.substr(key.find(':') + 1)) readers += c == ',';
-    tensors.push_back({{"tensor", mv.tensors()[t].name}, {"cloud_readers", readers}, {"loss_fit", per}});
+    const Measured& m = sens_of.at(key);
+    tensors.push_back({{"tensor", mv.tensors()[m.tensor].name}, {"cloud_readers", m.cloud_readers}, {"loss_fit", per}});
   }
   info["tensor_losses"] = tensors;
   info["runs"] = lab.runs();

@@ -111,6 +111,9 @@ else:
         failures.append("good: version %s, wanted 3" % t["version"])
     if t["calibration"]["metric"] != "rel-l2" or t["calibration"]["samples"] != 6 or len(t["calibration"]["held_out"]) != 3:
         failures.append("good: calibration entry %r" % t["calibration"])
+    tl = t["calibration"].get("tensor_losses", [])
+    if not tl or any(sorted(x["loss_fit"]) != ["16", "2", "4", "6", "8"] or x["cloud_readers"] < 1 for x in tl):
+        failures.append("good: calibration.tensor_losses %r" % tl)
     for p in t["plans"]:
         if "loss" not in p:
             failures.append("good: plan %d has no loss" % p["id"])
