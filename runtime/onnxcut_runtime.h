@@ -129,7 +129,7 @@ struct PlanTable {
   Index table_index, chain_index;
 };
 
-// Validates every rule of plan-table.md: format and version (1 or 2), finite numbers
+// Validates every rule of plan-table.md: format and version (1 to 3), finite numbers
 // (times, sizes and RTT not negative), whole-number plan ids that exist,
 // bands sorted and contiguous, adjacent bands distinct, band plans of the
 // table's precision, head/tail paths that stay inside the table's folder
