@@ -37,34 +37,29 @@ struct NodeMaker {
     a->set_type(onnx::AttributeProto::FLOAT);
     a->set_f(v);
   }
-  std::string scalar(const std::string& name, float v) {
-    auto& n = add("Constant", {}, {name});
-    auto* a = n.add_attribute();
+  // A Constant node making `name`; returns its tensor (type set) to fill.
+  TensorProto& constant(const std::string& name, int32_t type) {
+    auto* a = add("Constant", {}, {name}).add_attribute();
     a->set_name("value");
     a->set_type(onnx::AttributeProto::TENSOR);
-    a->mutable_t()->set_data_type(TensorProto::FLOAT);
-    a->mutable_t()->add_float_data(v);
+    a->mutable_t()->set_data_type(type);
+    return *a->mutable_t();
+  }
+  std::string scalar(const std::string& name, float v) {
+    constant(name, TensorProto::FLOAT).add_float_data(v);
     return name;
   }
-  // An int64 constant: a scalar when `dims` is empty, else 1-D.
+  // An int64 constant: a scalar when `scalar`, else 1-D.
   std::string ints(const std::string& name, const std::vector<int64_t>& v, bool scalar) {
-    auto& n = add("Constant", {}, {name});
-    auto* a = n.add_attribute();
-    a->set_name("value");
-    a->set_type(onnx::AttributeProto::TENSOR);
-    a->mutable_t()->set_data_type(TensorProto::INT64);
-    if (!scalar) a->mutable_t()->add_dims(static_cast<int64_t>(v.size()));
-    for (auto x : v) a->mutable_t()->add_int64_data(x);
+    TensorProto& t = constant(name, TensorProto::INT64);
+    if (!scalar) t.add_dims(static_cast<int64_t>(v.size()));
+    for (auto x : v) t.add_int64_data(x);
     return name;
   }
   std::string floats(const std::string& name, int64_t count, float v) {
-    auto& n = add("Constant", {}, {name});
-    auto* a = n.add_attribute();
-    a->set_name("value");
-    a->set_type(onnx::AttributeProto::TENSOR);
-    a->mutable_t()->set_data_type(TensorProto::FLOAT);
-    a->mutable_t()->add_dims(count);
-    for (int64_t i = 0; i < count; ++i) a->mutable_t()->add_float_data(v);
+    TensorProto& t = constant(name, TensorProto::FLOAT);
+    t.add_dims(count);
+    for (int64_t i = 0; i < count; ++i) t.add_float_data(v);
     return name;
   }
 };
