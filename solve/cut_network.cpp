@@ -84,6 +84,20 @@ CutNetwork::CutNetwork(const PlanGraph& g, const NodeCosts& costs, Precision p,
 }
 
 // Pairs (a, b, cap a->b, cap b->a) in the reversed orientation.
+CutNetwork CutNetwork::withForced(const std::vector<signed char>& forced) const {
+  CutNetwork n;
+  n.num_nodes_ = num_nodes_;
+  n.num_aux_ = num_aux_;
+  n.costs_ = costs_;
+  n.forced_ = forced;
+  n.down_bytes_ = down_bytes_;
+  n.pairs_ = pairs_;
+  n.inf_ = inf_;
+  n.closeSides();
+  n.buildRows();
+  return n;
+}
+
 void CutNetwork::addPairs(const PlanGraph& g, Precision p) {
   for (const auto& t : g.tensors) {
     if (t.consumers.empty()) continue;
@@ -120,11 +134,28 @@ void CutNetwork::closeSides() {
     seeded |= (pr.b == kDeviceVertex && pr.ab < 0) || (pr.a == kDeviceVertex && pr.ba < 0) ||
               (pr.a == kCloudVertex && pr.ab < 0) || (pr.b == kCloudVertex && pr.ba < 0);
   if (!seeded) return;  // nothing is tied to a side: skip building the adjacency
-  std::vector<std::vector<int>> inf_out(nv), inf_in(nv);
-  for (const auto& pr : pairs_) {
-    if (pr.ab < 0) { inf_out[pr.a].push_back(pr.b); inf_in[pr.b].push_back(pr.a); }
-    if (pr.ba < 0) { inf_out[pr.b].push_back(pr.a); inf_in[pr.a].push_back(pr.b); }
+  // The infinite arcs, out of and into each vertex, as compact rows (built
+  // once, shared by the networks withForced makes).
+  if (!inf_) {
+    auto rows = std::make_shared<InfiniteArcs>();
+    auto& [out_first, out_head, in_first, in_head] = *rows;
+    out_first.assign(nv + 1, 0);
+    in_first.assign(nv + 1, 0);
+    for (const auto& pr : pairs_) {
+      if (pr.ab < 0) { ++out_first[pr.a + 1]; ++in_first[pr.b + 1]; }
+      if (pr.ba < 0) { ++out_first[pr.b + 1]; ++in_first[pr.a + 1]; }
+    }
+    for (int v = 0; v < nv; ++v) { out_first[v + 1] += out_first[v]; in_first[v + 1] += in_first[v]; }
+    out_head.resize(out_first[nv]);
+    in_head.resize(in_first[nv]);
+    std::vector<int> on(out_first.begin(), out_first.end() - 1), in(in_first.begin(), in_first.end() - 1);
+    for (const auto& pr : pairs_) {
+      if (pr.ab < 0) { out_head[on[pr.a]++] = pr.b; in_head[in[pr.b]++] = pr.a; }
+      if (pr.ba < 0) { out_head[on[pr.b]++] = pr.a; in_head[in[pr.a]++] = pr.b; }
+    }
+    inf_ = std::move(rows);
   }
+  const auto& [out_first, out_head, in_first, in_head] = *inf_;
   std::vector<int> work;
   for (int v = 0; v < nv; ++v)
     if (side_[v] != kFree) work.push_back(v);
@@ -137,8 +168,8 @@ void CutNetwork::closeSides() {
   while (!work.empty()) {
     const int v = work.back();
     work.pop_back();
-    if (side_[v] == kCloud) for (int w : inf_out[v]) set(w, kCloud);
-    else for (int w : inf_in[v]) set(w, kDevice);
+    if (side_[v] == kCloud) for (int e = out_first[v]; e < out_first[v + 1]; ++e) set(out_head[e], kCloud);
+    else for (int e = in_first[v]; e < in_first[v + 1]; ++e) set(in_head[e], kDevice);
   }
 }
 

@@ -2,6 +2,7 @@
 // and solved for any stage weights (a band sweep, loads, the throughput
 // search all re-solve the same structure with other capacities).
 #pragma once
+#include <memory>
 #include <vector>
 
 #include "cost_model.h"
@@ -37,6 +38,11 @@ class CutNetwork {
   // admit no valid plan (forcedSides reports that as bad input first).
   CutNetwork(const PlanGraph& g, const NodeCosts& costs, Precision p, const std::vector<signed char>& forced);
 
+  // The same network with other forced sides (a superset of these, closed
+  // as forcedSides closes them), without re-reading the graph. Throws
+  // std::logic_error when they admit no valid plan.
+  CutNetwork withForced(const std::vector<signed char>& forced) const;
+
   // The valid plan that respects the forced sides and minimises the weighted
   // objective; among optimal plans the one with the fewest device nodes.
   // Weights must be finite and >= 0.
@@ -48,6 +54,7 @@ class CutNetwork {
   int vertexCount() const { return 2 + num_nodes_ + num_aux_; }
 
  private:
+  CutNetwork() = default;
   struct Pair { int a, b; double ab, ba; };  // bytes coefficients; < 0 infinite
   void addPairs(const PlanGraph& g, Precision p);
   void closeSides();
@@ -58,6 +65,9 @@ class CutNetwork {
   std::vector<signed char> forced_;
   std::vector<double> down_bytes_;  // per node: graph outputs it makes
   std::vector<Pair> pairs_;         // reversed orientation (see .cpp)
+  // Infinite arcs as rows: out first, out heads, in first, in heads.
+  struct InfiniteArcs { std::vector<int> out_first, out_head, in_first, in_head; };
+  std::shared_ptr<const InfiniteArcs> inf_;
   // Reduced network: free vertices only; side_ is kFree or the terminal.
   std::vector<signed char> side_;
   std::vector<int> index_;  // vertex -> free index, or -1

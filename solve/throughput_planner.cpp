@@ -17,10 +17,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "cut_network.h"
 #include "pins.h"
 #include "plan_enumeration.h"
+#include "throughput_bnb.h"
 
 namespace onnxcut {
 namespace {
@@ -43,6 +45,11 @@ constexpr long long kBoundedCap = 2000000;
 // Dominance tests the bounded DP may make for one table (~0.5 s): enough
 // for every YOLOX-Nano table with the bundled profiles (docs/throughput.md).
 constexpr long long kBoundedComparisons = 150000000;
+// Branch-and-bound effort for one table, in min cuts times (nodes + tensors):
+// about 2 s at 1,000 nodes (docs/throughput.md).
+constexpr double kBranchAndBoundWork = 1e8;
+// A plan must beat the envelope by this much (relative) to count as better.
+constexpr double kImprovement = 1e-9;
 
 StageTimes stagesOf(const LatencyProblem& pr, const DeviceSet& d, double up_mbps) {
   Network net = pr.net;
@@ -395,17 +402,76 @@ std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, con
   return out;
 }
 
+// Proves the candidates' envelope optimal on [x_lo, x_hi] by branch and
+// bound at its breakpoints. No plan beats the envelope E anywhere if none
+// beats it at the ends of its pieces: inside a piece of plan Q, E(x) =
+// max(A_Q, B_Q x), and a plan P beats it at x iff A_P < E(x) and
+// B_P < E(x) / x; on the flat part that rectangle is largest at the piece's
+// left end, on the rising part at its right end. The better plans a check
+// finds join `plans` and the envelope is rebuilt (each is a new Pareto
+// point, so this ends). A check that runs out of its round's cap is given
+// up for the round and the others still run, so that every breakpoint gets
+// the best bound the budget allows. True when every check of the final
+// envelope is proven; `bound_at` holds the proven bounds (ms, by bandwidth)
+// either way.
+bool proveByBranchAndBound(const LatencyProblem& pr, std::vector<DeviceSet>& plans, std::map<DeviceSet, int>& seen,
+                           double x_lo, double x_hi, long long budget, std::map<double, double>& bound_at) {
+  std::set<double> proven;
+  long long used = 0;
+  // The breakpoints of the current envelope, with its plan there.
+  auto checksOf = [&](const Envelope& env) {
+    std::vector<std::pair<double, int>> checks;
+    for (const auto& piece : env.pieces) checks.push_back({piece.x0, piece.plan});
+    checks.push_back({env.pieces.back().x1, env.pieces.back().plan});
+    return checks;
+  };
+  // Rounds with a growing cap per check: the first gives every breakpoint
+  // some bound cheaply, the later ones spend the budget on the hard ones.
+  // Within a round, each pass checks every breakpoint of one envelope (so
+  // the effort spreads over the whole range) and the next pass those of the
+  // envelope with the better plans found.
+  for (long long cap = std::max(budget / 64, 1LL);; cap *= 8) {
+    std::set<double> given_up;
+    for (bool improved = true; improved && used < budget;) {
+      improved = false;
+      const Envelope env = lowerEnvelope(pr, plans, x_lo, x_hi);
+      for (const auto& [x, k] : checksOf(env)) {
+        if (proven.count(x) || given_up.count(x)) continue;
+        if (used >= budget) break;
+        const double bw = 1.0 / x, e = env.curves[k].at(x);
+        const auto known = bound_at.find(bw);
+        const ProvenThroughput r = provenThroughputPlan(pr, bw, env.plans[k], known == bound_at.end() ? 0 : known->second,
+                                                        std::min(budget - used, cap));
+        used += r.cuts;
+        double& b = bound_at[bw];
+        b = std::max(b, r.bound_ms);
+        if (r.bottleneck_ms < e * (1 - kImprovement)) {
+          for (const DeviceSet& d : r.front)
+            if (seen.emplace(d, static_cast<int>(plans.size())).second) plans.push_back(d);
+          improved = true;
+        } else {
+          (r.proven ? proven : given_up).insert(x);
+        }
+      }
+    }
+    bool complete = true;
+    for (const auto& check : checksOf(lowerEnvelope(pr, plans, x_lo, x_hi))) complete = complete && proven.count(check.first);
+    if (complete) return true;
+    if (used >= budget || cap >= budget) return false;
+  }
+}
+
 }  // namespace
 
 std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double min_mbps, double max_mbps,
-                                            ThroughputMethod* method, long long enumeration_cap) {
+                                            ThroughputMethod* method, ThroughputEffort effort) {
   std::optional<CutNetwork> own;
   const LatencyProblem pr = withCuts(pr_in, own);
   const double x_lo = 1.0 / max_mbps, x_hi = 1.0 / min_mbps;
   // Exact when the valid plans can be enumerated: the envelope over the
   // Pareto-optimal plans is the optimum at every bandwidth.
-  auto front = enumeration_cap > 0
-                   ? paretoPlans(pr.graph, pr.costs, pr.forced, pr.net.precision, enumeration_cap)
+  auto front = effort.enumeration_cap > 0
+                   ? paretoPlans(pr.graph, pr.costs, pr.forced, pr.net.precision, effort.enumeration_cap)
                    : std::nullopt;
   if (front) {
     if (method) *method = ThroughputMethod::exact;
@@ -430,33 +496,50 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
     bound_at[bw] = r.bound_ms;
     if (seen.emplace(r.plan, static_cast<int>(plans.size())).second) plans.push_back(r.plan);
   }
-  // Then the proof: the frontier DP for this table, pruned by the
-  // candidates' envelope, finds every plan that can beat them somewhere.
-  if (enumeration_cap > 0)
+  // Then the proof: branch and bound at the envelope's breakpoints, which
+  // also finds better plans; or the frontier DP for this table, pruned by
+  // the candidates' envelope, which finds every plan that can beat them.
+  const auto exactBands = [&] {
+    if (method) *method = ThroughputMethod::exact;
+    const Envelope env = lowerEnvelope(pr, plans, x_lo, x_hi);
+    return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
+      return std::make_pair(fps(c.at(1.0 / hi)), 1.0);
+    });
+  };
+  const long long bnb_cuts =
+      effort.branch_and_bound_cuts >= 0
+          ? effort.branch_and_bound_cuts
+          : static_cast<long long>(kBranchAndBoundWork / (pr.graph.num_nodes + pr.graph.tensors.size() + 1.0));
+  if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_hi, bnb_cuts, bound_at)) return exactBands();
+  if (effort.frontier_dp)
     if (auto better = boundedPlans(pr, plans, x_lo, x_hi)) {
       if (method) *method = ThroughputMethod::exact;
       for (auto& d : *better)
         if (seen.emplace(d, static_cast<int>(plans.size())).second) plans.push_back(std::move(d));
-      const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
-      return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
-        return std::make_pair(fps(c.at(1.0 / hi)), 1.0);
-      });
+      return exactBands();
     }
   if (method) *method = ThroughputMethod::lagrangian;
   const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
+  // A bound β proven at bandwidth b' holds at every b <= b' (OPT only
+  // improves with bandwidth), and β·b'/b holds at every b >= b' (a plan's
+  // max(A, B/b) falls at most as fast as 1/b). The bound at b is the best of
+  // these over the search's bounds (on the grid) and the branch and bound's
+  // (at the breakpoints it checked): a band whose two ends are proven
+  // optimal gets ratio 1. The ratio is taken at the band's ends and at the
+  // grid points and checked points inside it.
+  const std::map<double, double> proven_at = bound_at;
   auto boundAt = [&](double bw) {
-    auto it = bound_at.find(bw);
-    if (it == bound_at.end()) it = bound_at.emplace(bw, bestThroughputPlan(pr, bw).bound_ms).first;
-    return fps(it->second);
+    double ms = 0;
+    for (const auto& [b, beta] : proven_at) ms = std::max(ms, b >= bw ? beta : beta * b / bw);
+    return fps(ms);
   };
-  // OPT only improves with bandwidth: the bound at hi holds in the whole
-  // band. The ratio is taken at the band's ends and the grid points inside.
   return assembleBands(env, min_mbps, max_mbps, [&](double lo, double hi, const Curve& c) {
     double ratio = 1.0;
     std::vector<double> samples = {lo, hi};
     for (double g : grid) if (g > lo && g < hi) samples.push_back(g);
+    for (const auto& [b, beta] : proven_at) if (b > lo && b < hi) samples.push_back(b);
     for (double b : samples) ratio = std::min(ratio, fps(c.at(1.0 / b)) / boundAt(b));
-    return std::make_pair(boundAt(hi), ratio);
+    return std::make_pair(boundAt(hi), std::min(ratio, 1.0));
   });
 }
 

@@ -37,14 +37,28 @@ struct ThroughputBand {
 enum class ThroughputMethod { exact, lagrangian };
 const char* toString(ThroughputMethod m);
 
+// How hard throughputBands tries to prove its table (docs/throughput.md).
+struct ThroughputEffort {
+  // Enumerate the valid plans' Pareto front up to this many plans (0: never).
+  long long enumeration_cap = 100000;
+  // Branch and bound at the envelope's breakpoints (throughput_bnb.h), with
+  // this many min cuts for the whole table; -1 sizes it from the graph
+  // (kBranchAndBoundWork / (nodes + tensors)), 0 turns it off.
+  long long branch_and_bound_cuts = -1;
+  // The frontier DP pruned by the candidates (plan_enumeration.h).
+  bool frontier_dp = true;
+  // Only the search (no proof attempted).
+  static ThroughputEffort searchOnly() { return {0, 0, false}; }
+};
+
 // Bands over [min_mbps, max_mbps] (docs/throughput.md). Exact when the valid
 // plans can be enumerated (plan_enumeration.h): the lower envelope of the
 // Pareto-optimal plans' bottleneck curves max(A, B/U). Otherwise candidates
 // come from bestThroughputPlan on a geometric grid and the envelope picks
-// among them; bounds come from the same searches. `method` reports which.
-// `enumeration_cap` bounds the exact method (0 forces the search).
+// among them; it is proven optimal by branch and bound at its breakpoints,
+// or by the frontier DP, within `effort`. Else the bounds come from the
+// searches and the branch and bound. `method` reports which.
 std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min_mbps, double max_mbps,
-                                            ThroughputMethod* method = nullptr,
-                                            long long enumeration_cap = 100000);
+                                            ThroughputMethod* method = nullptr, ThroughputEffort effort = {});
 
 }  // namespace onnxcut

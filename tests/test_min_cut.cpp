@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "boost_peers.h"
 #include "errors.h"
@@ -142,6 +143,43 @@ TEST(MinCut, SameDeviceSetAsBoostOnRandomDagsWithPins) {
       ws.push_back({1, rc.net.load, transferMs(1, mbps), transferMs(1, mbps)});
     checkAgainstBoost(rc.graph, rc.costs, rc.net.precision, forced, ws);
   }
+}
+
+// withForced (the branch and bound's subproblems) against a network built
+// from scratch with the same sides: the same plan for every weighting, and
+// the same refusal when the sides admit no plan.
+TEST(MinCut, WithForcedEqualsAFreshNetwork) {
+  int compared = 0;
+  for (uint64_t seed = 46000; seed < 46300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const RandomCase rc = randomCase(seed);
+    std::vector<signed char> base;
+    try {
+      base = forcedSides(rc.graph, rc.pins, {});
+    } catch (const InputError&) {
+      continue;
+    }
+    const CutNetwork root(rc.graph, rc.costs, rc.net.precision, base);
+    std::mt19937_64 rng(seed);
+    Pins more = rc.pins;
+    for (int v = 0; v < rc.graph.num_nodes; ++v)
+      if (base[v] == kFree && rng() % 3 == 0) (rng() % 2 ? more.device : more.cloud).push_back(v);
+    std::vector<signed char> forced;
+    try {
+      forced = forcedSides(rc.graph, more, {});
+    } catch (const InputError&) {
+      continue;  // contradictory extra sides
+    }
+    const CutNetwork sub = root.withForced(forced);
+    const CutNetwork fresh(rc.graph, rc.costs, rc.net.precision, forced);
+    for (const CutWeights w : {CutWeights{1, 1, 1e-6, 1e-6}, CutWeights{0.2, 3, 1e-4, 0}, CutWeights{5, 0.1, 0, 1e-5}}) {
+      const DeviceSet d = sub.solve(w);
+      EXPECT_EQ(d, fresh.solve(w));
+      EXPECT_TRUE(respectsForced(d, forced));
+    }
+    ++compared;
+  }
+  EXPECT_GT(compared, 150);
 }
 
 TEST(MinCut, NoResidueErrorsWithTiesAndExtremeValues) {

@@ -17,6 +17,7 @@
 #include "pins.h"
 #include "plan_enumeration.h"
 #include "random_dag.h"
+#include "throughput_bnb.h"
 #include "throughput_planner.h"
 
 namespace onnxcut {
@@ -154,8 +155,10 @@ TEST(Throughput, EnumerationRefusesPastTheCap) {
   EXPECT_FALSE(paretoPlansByFrontier(rc.graph, rc.costs, free, Precision::fp32, 1).has_value());
 }
 
-void checkBands(uint64_t seed, long long cap, int max_nodes = 10) {
-  SCOPED_TRACE("seed " + std::to_string(seed) + (cap ? " exact" : " search") + " cap " + std::to_string(cap));
+void checkBands(uint64_t seed, const ThroughputEffort& effort, int max_nodes = 10) {
+  const bool cap = effort.enumeration_cap > 0 || effort.branch_and_bound_cuts != 0 || effort.frontier_dp;
+  SCOPED_TRACE("seed " + std::to_string(seed) + (cap ? " exact" : " search") + " cap " +
+               std::to_string(effort.enumeration_cap));
   RandomOptions ro;
   ro.max_nodes = max_nodes;
   const RandomCase rc = randomCase(seed, ro);
@@ -163,7 +166,7 @@ void checkBands(uint64_t seed, long long cap, int max_nodes = 10) {
   if (!forced) return;
   const LatencyProblem pr{rc.graph, rc.costs, *forced, rc.net};
   ThroughputMethod method;
-  const auto bands = throughputBands(pr, 0.1, 1000, &method, cap);
+  const auto bands = throughputBands(pr, 0.1, 1000, &method, effort);
   EXPECT_EQ(method, cap ? ThroughputMethod::exact : ThroughputMethod::lagrangian);
   ASSERT_FALSE(bands.empty());
   EXPECT_EQ(bands.front().min_mbps, 0.1);
@@ -184,24 +187,100 @@ void checkBands(uint64_t seed, long long cap, int max_nodes = 10) {
       const double plan_ms = bottleneckOf(rc, b.plan, bw);
       EXPECT_LE(plan_ms, 1000.0 / b.throughput_fps * (1 + 1e-9) + 1e-12) << "below the band's guaranteed fps at " << bw;
       EXPECT_GE(opt * (1 + 1e-9) + 1e-12, 1000.0 / b.bound_fps) << "optimum above the band's bound at " << bw;
-      if (cap) EXPECT_NEAR(plan_ms, opt, 1e-9 * std::max(1.0, opt)) << "exact band not optimal at " << bw;
+      if (cap) {
+        EXPECT_NEAR(plan_ms, opt, 1e-9 * std::max(1.0, opt)) << "exact band not optimal at " << bw;
+      }
     }
   }
 }
 
 TEST(Throughput, BandsHoldTheirFiguresExact) {
-  for (uint64_t seed = 40000; seed < 40080; ++seed) checkBands(seed, 1 << 20);
+  for (uint64_t seed = 40000; seed < 40080; ++seed) checkBands(seed, {1 << 20, 0, false});
 }
 
 // Cap 1 refuses the unbounded front, so the proof comes from the DP pruned
 // by the search's plans (throughput_planner.cpp, boundedPlans): every band
 // must still be optimal everywhere, on graphs of up to 15 nodes.
 TEST(Throughput, BandsExactByBoundedDp) {
-  for (uint64_t seed = 41000; seed < 41150; ++seed) checkBands(seed, 1, 15);
+  for (uint64_t seed = 41000; seed < 41150; ++seed) checkBands(seed, {1, 0, true}, 15);
+}
+
+// Enumeration refused and the DP off: the branch and bound at the
+// envelope's breakpoints alone must make every band optimal everywhere.
+TEST(Throughput, BandsExactByBranchAndBound) {
+  for (uint64_t seed = 43000; seed < 43150; ++seed) checkBands(seed, {1, 1 << 30, false}, 15);
+}
+
+// One bandwidth: the branch and bound's plan is the brute-force optimum and
+// its bound holds; with a budget too small to finish, the plan is never
+// worse than the incumbent and the bound still holds.
+TEST(Throughput, BranchAndBoundEqualsBruteForce) {
+  int proven_small = 0, checked = 0;
+  for (uint64_t seed = 44000; seed < 44300; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomOptions ro;
+    ro.extreme_values = seed % 5 == 0;
+    const RandomCase rc = randomCase(seed, ro);
+    const auto forced = forcedOf(rc);
+    if (!forced) continue;
+    const double up = rc.net.up_mbps;
+    const double opt = bruteForceMin(rc.graph, *forced, [&](const DeviceSet& d) { return bottleneckOf(rc, d, up); });
+    const LatencyProblem pr{rc.graph, rc.costs, *forced, rc.net};
+    const ThroughputResult search = bestThroughputPlan(pr, up);
+    const ProvenThroughput full = provenThroughputPlan(pr, up, search.plan, search.bound_ms, 1LL << 40);
+    ++checked;
+    EXPECT_TRUE(full.proven);
+    EXPECT_TRUE(isValidPlan(rc.graph, full.plan));
+    EXPECT_TRUE(respectsForced(full.plan, *forced));
+    EXPECT_NEAR(bottleneckOf(rc, full.plan, up), full.bottleneck_ms, 1e-9 * std::max(1.0, opt));
+    EXPECT_NEAR(full.bottleneck_ms, opt, 1e-9 * std::max(1.0, opt));
+    EXPECT_LE(full.bound_ms, opt * (1 + 1e-12) + 1e-300);
+    // Starting from the all-cloud-or-device latency plan with no bound and
+    // two cuts of budget.
+    const DeviceSet start = optimalLatencyPlan(pr, up);
+    const ProvenThroughput cut = provenThroughputPlan(pr, up, start, 0, 2);
+    EXPECT_LE(cut.bottleneck_ms, bottleneckOf(rc, start, up) * (1 + 1e-12));
+    EXPECT_LE(cut.bound_ms, opt * (1 + 1e-12) + 1e-300);
+    EXPECT_GE(cut.bottleneck_ms, opt * (1 - 1e-12));
+    if (cut.proven) {
+      ++proven_small;
+      EXPECT_NEAR(cut.bottleneck_ms, opt, 1e-9 * std::max(1.0, opt));
+    }
+  }
+  EXPECT_GT(checked, 200);
+  EXPECT_LT(proven_small, checked);  // the small budget really stops some
+}
+
+// Larger graphs (25-40 nodes, past brute force): the branch and bound
+// against the enumerated Pareto front.
+TEST(Throughput, BranchAndBoundEqualsEnumeration) {
+  int compared = 0;
+  for (uint64_t seed = 45000; seed < 45060; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomOptions ro;
+    ro.min_nodes = 25;
+    ro.max_nodes = 40;
+    const RandomCase rc = randomCase(seed, ro);
+    const auto forced = forcedOf(rc);
+    if (!forced) continue;
+    const auto front = paretoPlans(rc.graph, rc.costs, *forced, rc.net.precision, 2000000);
+    if (!front) continue;
+    const double up = rc.net.up_mbps;
+    double opt = std::numeric_limits<double>::infinity();
+    for (const auto& e : *front) opt = std::min(opt, bottleneckOf(rc, e.plan, up));
+    const LatencyProblem pr{rc.graph, rc.costs, *forced, rc.net};
+    const ThroughputResult search = bestThroughputPlan(pr, up);
+    const ProvenThroughput r = provenThroughputPlan(pr, up, search.plan, search.bound_ms, 1LL << 40);
+    ++compared;
+    EXPECT_TRUE(r.proven);
+    EXPECT_NEAR(r.bottleneck_ms, opt, 1e-9 * std::max(1.0, opt));
+    EXPECT_LE(r.bound_ms, opt * (1 + 1e-12));
+  }
+  EXPECT_GT(compared, 30);
 }
 
 TEST(Throughput, BandsHoldTheirFiguresSearch) {
-  for (uint64_t seed = 40000; seed < 40040; ++seed) checkBands(seed, 0);
+  for (uint64_t seed = 40000; seed < 40040; ++seed) checkBands(seed, ThroughputEffort::searchOnly());
 }
 
 }  // namespace

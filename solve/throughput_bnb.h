@@ -1,0 +1,30 @@
+// Exact maximum throughput at one uplink bandwidth, with proof: branch and
+// bound over the nodes' sides, bounded by min-cut Lagrangian bounds
+// (docs/throughput.md, "Branch and bound").
+#pragma once
+#include "latency_planner.h"
+
+namespace onnxcut {
+
+struct ProvenThroughput {
+  DeviceSet plan;            // the best plan found (never worse than the incumbent)
+  double bottleneck_ms = 0;  // of `plan`
+  // Proven: no valid plan has a smaller bottleneck. Equal to bottleneck_ms
+  // (up to the 1e-9 relative slack of the min cut's rounding) when `proven`.
+  double bound_ms = 0;
+  bool proven = false;  // the search finished within its budget
+  long long nodes = 0;  // branch-and-bound nodes explored
+  long long cuts = 0;   // min cuts solved
+  // Every plan met that no other plan met beats at every bandwidth: the 2-D
+  // Pareto front of (max(T_dev, T_cloud[, T_down]), bytes on the link) over
+  // the cuts' plans (candidates for other bandwidths of a table).
+  std::vector<DeviceSet> front;
+};
+
+// Starts from `incumbent` (a valid plan, e.g. the Lagrangian search's) and
+// `root_bound_ms` (a proven lower bound, 0 if none). Stops after `cut_budget`
+// min cuts; the bound is then the least of the open subproblems' bounds.
+ProvenThroughput provenThroughputPlan(const LatencyProblem& pr, double up_mbps, const DeviceSet& incumbent,
+                                      double root_bound_ms, long long cut_budget);
+
+}  // namespace onnxcut
