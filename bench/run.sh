@@ -12,11 +12,24 @@ BUILD=${1:-build}
 # Exact throughput against COIN-OR CBC on the same ILP (a peer for the
 # benchmark only: installed here, never by make test or the product).
 command -v cbc >/dev/null || { [ "$(id -u)" -eq 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -q coinor-cbc >/dev/null; } || true
-if command -v cbc >/dev/null && [ -d ../shared/data/models ]; then
-  "$BUILD/bench/throughput_vs_cbc" ../shared/data/models/yolox_nano_416.onnx raspberry-pi-4 nvidia-t4
-  "$BUILD/bench/throughput_vs_cbc" ../shared/data/models/resnet50_light.onnx raspberry-pi-4 nvidia-t4
+if command -v cbc >/dev/null; then
+  for n in 300 1000; do
+    echo "throughput vs CBC: layered DAG, $n nodes"
+    "$BUILD/bench/throughput_vs_cbc" --synthetic layered "$n" 1
+  done
+  if [ -d ../shared/data/models ]; then
+    "$BUILD/bench/throughput_vs_cbc" ../shared/data/models/yolox_nano_416.onnx raspberry-pi-4 nvidia-t4
+    ramp=$(mktemp --suffix=.csv)
+    "$BUILD/onnxcut" inspect ../shared/data/models/yolox_nano_416.onnx --json | python3 scripts/size_costs.py ramp > "$ramp"
+    echo "throughput vs CBC: YOLOX-Nano, ramp costs"
+    "$BUILD/bench/throughput_vs_cbc" ../shared/data/models/yolox_nano_416.onnx "$ramp"
+    rm -f "$ramp"
+    "$BUILD/bench/throughput_vs_cbc" ../shared/data/models/resnet50_light.onnx raspberry-pi-4 nvidia-t4
+  else
+    echo "throughput vs CBC on real models: skipped (../shared absent)"
+  fi
 else
-  echo "throughput vs CBC: skipped (no cbc, or ../shared absent)"
+  echo "throughput vs CBC: skipped (no cbc)"
 fi
 for n in 10000 100000; do
   f=$(mktemp --suffix=.json)

@@ -15,11 +15,14 @@
 // the incumbent. A subproblem is dropped when its bound reaches the
 // incumbent; otherwise it is split on one node, put on the device (with its
 // producers) in one child and on the cloud (with its readers) in the other.
-// The node is taken from where the subproblem's cuts disagree: the median,
-// in file (topological) order, of the nodes that the plan with the most
-// device time runs on the device and the plan with the least runs on the
-// cloud. The Lagrangian bound's gap comes from mixing such plans; the split
-// removes each from one child.
+// The node is taken from where the subproblem's cuts disagree: of the nodes
+// that the plan with the most device time runs on the device and the plan
+// with the least runs on the cloud, the one with the most work
+// (device_ms + load·cloud_ms). The Lagrangian bound's gap comes from mixing
+// such plans; the split removes each from one child. (Measured on layered
+// DAGs against the median in topological order, the first, the last and
+// the most fractional node over the cuts: fewest subproblems overall, 27x
+// fewer on the hardest instance; docs/throughput.md.)
 #include "throughput_bnb.h"
 
 #include <algorithm>
@@ -217,7 +220,9 @@ class BranchAndBound {
     for (int v : free)
       if (most_dev[v] && !least_dev[v]) differ.push_back(v);
     const std::vector<int>& pick = differ.empty() ? free : differ;
-    const int v = pick[pick.size() / 2];
+    int v = pick.front();
+    for (int u : pick)
+      if (c_.device_ms[u] + load_ * c_.cloud_ms[u] > c_.device_ms[v] + load_ * c_.cloud_ms[v]) v = u;
     for (Side side : {kDevice, kCloud}) {
       Sub child{s.forced, bound, lambda, false, s.depth + 1};
       if (!fix(child.forced, v, side)) continue;
