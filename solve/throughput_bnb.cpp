@@ -42,6 +42,9 @@ namespace {
 // may exceed the true minimum by about 2^-48 of the total. Bounds are
 // deflated by this much (as in the search).
 constexpr double kBoundSlack = 1e-9;
+// Pruning slack: what is proven is that no plan is better than the
+// incumbent by more than this (relative), bound deflation included.
+constexpr double kPruneSlack = 2e-9;
 constexpr int kRootIterations = 24;
 constexpr int kChildIterations = 6;
 constexpr double kMaxLogStep = 700.0;
@@ -83,13 +86,13 @@ class BranchAndBound {
       std::pop_heap(open.begin(), open.end(), looser);
       Sub s = std::move(open.back());
       open.pop_back();
-      if (s.bound >= ub_) continue;
+      if (closed(s.bound)) continue;
       ++best_.nodes;
       expand(s, open);
     }
     double least = ub_;
     for (const Sub& s : open) least = std::min(least, s.bound);
-    best_.proven = least >= ub_;
+    best_.proven = closed(least);
     best_.bottleneck_ms = ub_;
     best_.bound_ms = best_.proven ? ub_ : least;
     for (Point& p : front_) best_.front.push_back(std::move(p.plan));
@@ -97,6 +100,12 @@ class BranchAndBound {
   }
 
  private:
+  // A subproblem whose bound reaches the incumbent (up to kPruneSlack) holds
+  // no better plan. The slack matters: plans that tie the incumbent (a
+  // plateau where one stage, e.g. sending the raw input, is the bottleneck
+  // of many plans) would otherwise all be enumerated.
+  bool closed(double bound) const { return bound >= ub_ * (1 - kPruneSlack); }
+
   void consider(const DeviceSet& d) { consider(d, stageTimes(planFigures(g_, c_, d, net_.precision), net_)); }
 
   void consider(const DeviceSet& d, const StageTimes& st) {
@@ -179,7 +188,7 @@ class BranchAndBound {
     std::vector<int> free;
     for (int v = 0; v < g_.num_nodes; ++v)
       if (s.forced[v] == kFree) free.push_back(v);
-    if (bound >= ub_) return;
+    if (closed(bound)) return;
     if (free.empty()) {
       DeviceSet d(g_.num_nodes);
       for (int v = 0; v < g_.num_nodes; ++v) d[v] = s.forced[v] == kDevice;
@@ -206,7 +215,7 @@ class BranchAndBound {
       consider(d, st);
       bound = std::max(bound, (lambda[0] * t[0] + lambda[1] * t[1] + lambda[2] * t[2] + lambda[3] * t[3]) *
                                   (1 - kBoundSlack));
-      if (bound >= ub_) return;
+      if (closed(bound)) return;
       if (st.dev > most) { most = st.dev; most_dev = d; }
       if (least_dev.empty() || st.dev < least) { least = st.dev; least_dev = std::move(d); }
       const double scale = std::max(ub_, 1e-300);

@@ -251,6 +251,35 @@ TEST(Throughput, BranchAndBoundEqualsBruteForce) {
   EXPECT_LT(proven_small, checked);  // the small budget really stops some
 }
 
+// A plateau: 20 branches read a large raw input; every plan that runs any
+// branch head on the cloud sends it, and that transfer (800 ms) is the
+// bottleneck of millions of plans that tie. The search must close on the
+// tie instead of enumerating them.
+TEST(Throughput, BranchAndBoundClosesOnTies) {
+  PlanGraph g;
+  g.tensors.push_back({-1, {}, 1e6, true, true, false});  // the raw input
+  NodeCosts c;
+  for (int b = 0; b < 20; ++b) {
+    const int head = g.num_nodes++, tail = g.num_nodes++;
+    g.tensors[0].consumers.push_back(head);
+    g.tensors.push_back({head, {tail}, 0, true, true, false});
+    g.tensors.push_back({tail, {}, 0, true, true, true});
+    for (int i = 0; i < 2; ++i) {
+      c.device_ms.push_back(100);
+      c.cloud_ms.push_back(1);
+    }
+  }
+  const std::vector<signed char> forced(g.num_nodes, kFree);
+  Network net;
+  net.up_mbps = 10;
+  const LatencyProblem pr{g, c, forced, net};
+  DeviceSet all_device(g.num_nodes, 1);
+  const ProvenThroughput r = provenThroughputPlan(pr, 10, all_device, 0, 2000);
+  EXPECT_TRUE(r.proven);
+  EXPECT_NEAR(r.bottleneck_ms, 800, 1e-9);
+  EXPECT_LE(r.bound_ms, 800 * (1 + 1e-12));
+}
+
 // Larger graphs (25-40 nodes, past brute force): the branch and bound
 // against the enumerated Pareto front.
 TEST(Throughput, BranchAndBoundEqualsEnumeration) {
