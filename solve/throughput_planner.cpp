@@ -45,9 +45,17 @@ constexpr long long kBoundedCap = 2000000;
 // Dominance tests the bounded DP may make for one table (~0.5 s): enough
 // for every YOLOX-Nano table with the bundled profiles (docs/throughput.md).
 constexpr long long kBoundedComparisons = 150000000;
-// Branch-and-bound effort for one table, in min cuts times (nodes + tensors):
-// about 2 s at 1,000 nodes (docs/throughput.md).
+// Branch-and-bound effort for one table: min(kBranchAndBoundWork / s,
+// kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 2 s
+// at 1,000 nodes. One cut costs more than linearly in the graph's size
+// (about 40 us at 1,000 nodes, 6 ms at 10,000 in the subproblems), hence
+// the quadratic term past 2,000 (docs/throughput.md).
 constexpr double kBranchAndBoundWork = 1e8;
+constexpr double kBranchAndBoundWork2 = 2e11;
+// Below this many cuts (graphs of about 5,000 nodes and more) the branch and
+// bound rarely proves a breakpoint and is not run: a 10,000-node table
+// spent 7 s in it for no gain in its proven ratio.
+constexpr long long kBranchAndBoundMinCuts = 2000;
 // A plan must beat the envelope by this much (relative) to count as better.
 constexpr double kImprovement = 1e-9;
 
@@ -506,10 +514,12 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
       return std::make_pair(fps(c.at(1.0 / hi)), 1.0);
     });
   };
-  const long long bnb_cuts =
+  const double size = pr.graph.num_nodes + pr.graph.tensors.size() + 1.0;
+  long long bnb_cuts =
       effort.branch_and_bound_cuts >= 0
           ? effort.branch_and_bound_cuts
-          : static_cast<long long>(kBranchAndBoundWork / (pr.graph.num_nodes + pr.graph.tensors.size() + 1.0));
+          : static_cast<long long>(std::min(kBranchAndBoundWork / size, kBranchAndBoundWork2 / (size * size)));
+  if (effort.branch_and_bound_cuts < 0 && bnb_cuts < kBranchAndBoundMinCuts) bnb_cuts = 0;
   if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_hi, bnb_cuts, bound_at)) return exactBands();
   if (effort.frontier_dp)
     if (auto better = boundedPlans(pr, plans, x_lo, x_hi)) {

@@ -43,7 +43,7 @@ struct ThroughputEffort {
   long long enumeration_cap = 100000;
   // Branch and bound at the envelope's breakpoints (throughput_bnb.h), with
   // this many min cuts for the whole table; -1 sizes it from the graph
-  // (kBranchAndBoundWork / (nodes + tensors)), 0 turns it off.
+  // (throughput_planner.cpp, kBranchAndBoundWork), 0 turns it off.
   long long branch_and_bound_cuts = -1;
   // The frontier DP pruned by the candidates (plan_enumeration.h).
   bool frontier_dp = true;
