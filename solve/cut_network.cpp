@@ -83,7 +83,6 @@ CutNetwork::CutNetwork(const PlanGraph& g, const NodeCosts& costs, Precision p,
   buildRows();
 }
 
-// Pairs (a, b, cap a->b, cap b->a) in the reversed orientation.
 CutNetwork CutNetwork::withForced(const std::vector<signed char>& forced) const {
   CutNetwork n;
   n.num_nodes_ = num_nodes_;
@@ -98,6 +97,7 @@ CutNetwork CutNetwork::withForced(const std::vector<signed char>& forced) const 
   return n;
 }
 
+// Pairs (a, b, cap a->b, cap b->a) in the reversed orientation.
 void CutNetwork::addPairs(const PlanGraph& g, Precision p) {
   for (const auto& t : g.tensors) {
     if (t.consumers.empty()) continue;

@@ -94,7 +94,7 @@ class BranchAndBound {
     for (const Sub& s : open) least = std::min(least, s.bound);
     best_.proven = closed(least);
     best_.bottleneck_ms = ub_;
-    best_.bound_ms = best_.proven ? ub_ : least;
+    best_.bound_ms = best_.proven ? ub_ * (1 - kPruneSlack) : least;
     for (Point& p : front_) best_.front.push_back(std::move(p.plan));
     return best_;
   }

@@ -9,8 +9,9 @@ namespace onnxcut {
 struct ProvenThroughput {
   DeviceSet plan;            // the best plan found (never worse than the incumbent)
   double bottleneck_ms = 0;  // of `plan`
-  // Proven: no valid plan has a smaller bottleneck. Equal to bottleneck_ms
-  // (up to the 1e-9 relative slack of the min cut's rounding) when `proven`.
+  // Proven: no valid plan has a smaller bottleneck. When `proven`, it is
+  // bottleneck_ms less a relative 2e-9 (the pruning slack that covers the
+  // min cut's rounding and exact ties).
   double bound_ms = 0;
   bool proven = false;  // the search finished within its budget
   long long nodes = 0;  // branch-and-bound nodes explored
