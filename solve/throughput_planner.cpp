@@ -46,16 +46,16 @@ constexpr long long kBoundedCap = 2000000;
 // for every YOLOX-Nano table with the bundled profiles (docs/throughput.md).
 constexpr long long kBoundedComparisons = 150000000;
 // Branch-and-bound effort for one table: min(kBranchAndBoundWork / s,
-// kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 2 s
+// kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 4 s
 // at 1,000 nodes. One cut costs more than linearly in the graph's size
 // (about 40 us at 1,000 nodes, 6 ms at 10,000 in the subproblems), hence
 // the quadratic term past 2,000 (docs/throughput.md).
-constexpr double kBranchAndBoundWork = 1e8;
-constexpr double kBranchAndBoundWork2 = 2e11;
-// Below this many cuts (graphs of about 5,000 nodes and more) the branch and
+constexpr double kBranchAndBoundWork = 2e8;
+constexpr double kBranchAndBoundWork2 = 4e11;
+// Below this many cuts (graphs of about 2,500 nodes and more) the branch and
 // bound rarely proves a breakpoint and is not run: a 10,000-node table
 // spent 7 s in it for no gain in its proven ratio.
-constexpr long long kBranchAndBoundMinCuts = 2000;
+constexpr long long kBranchAndBoundMinCuts = 5000;
 // A plan must beat the envelope by this much (relative) to count as better.
 constexpr double kImprovement = 1e-9;
 
@@ -505,8 +505,9 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
     if (seen.emplace(r.plan, static_cast<int>(plans.size())).second) plans.push_back(r.plan);
   }
   // Then the proof: branch and bound at the envelope's breakpoints, which
-  // also finds better plans; or the frontier DP for this table, pruned by
-  // the candidates' envelope, which finds every plan that can beat them.
+  // also finds better plans; or, on graphs too large for it, the frontier
+  // DP for this table, pruned by the candidates' envelope, which finds
+  // every plan that can beat them.
   const auto exactBands = [&] {
     if (method) *method = ThroughputMethod::exact;
     const Envelope env = lowerEnvelope(pr, plans, x_lo, x_hi);
@@ -521,7 +522,9 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
           : static_cast<long long>(std::min(kBranchAndBoundWork / size, kBranchAndBoundWork2 / (size * size)));
   if (effort.branch_and_bound_cuts < 0 && bnb_cuts < kBranchAndBoundMinCuts) bnb_cuts = 0;
   if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_hi, bnb_cuts, bound_at)) return exactBands();
-  if (effort.frontier_dp)
+  // The DP only where the branch and bound did not run: after it, the DP
+  // never proved a table of the benchmark set and cost up to 1 s.
+  if (effort.frontier_dp && bnb_cuts == 0)
     if (auto better = boundedPlans(pr, plans, x_lo, x_hi)) {
       if (method) *method = ThroughputMethod::exact;
       for (auto& d : *better)

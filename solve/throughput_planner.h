@@ -45,7 +45,8 @@ struct ThroughputEffort {
   // this many min cuts for the whole table; -1 sizes it from the graph
   // (throughput_planner.cpp, kBranchAndBoundWork), 0 turns it off.
   long long branch_and_bound_cuts = -1;
-  // The frontier DP pruned by the candidates (plan_enumeration.h).
+  // The frontier DP pruned by the candidates (plan_enumeration.h), where
+  // the branch and bound does not run.
   bool frontier_dp = true;
   // Only the search (no proof attempted).
   static ThroughputEffort searchOnly() { return {0, 0, false}; }
