@@ -536,14 +536,16 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
   // A bound β proven at bandwidth b' holds at every b <= b' (OPT only
   // improves with bandwidth), and β·b'/b holds at every b >= b' (a plan's
   // max(A, B/b) falls at most as fast as 1/b). The bound at b is the best of
-  // these over the search's bounds (on the grid) and the branch and bound's
-  // (at the breakpoints it checked): a band whose two ends are proven
-  // optimal gets ratio 1. The ratio is taken at the band's ends and at the
-  // grid points and checked points inside it.
+  // these over the search's bounds (on the grid, and at band ends where no
+  // other bound is known) and the branch and bound's (at the breakpoints it
+  // checked): a band whose two ends are proven optimal gets ratio 1. The
+  // ratio is taken at the band's ends and at the grid points and checked
+  // points inside it.
   const std::map<double, double> proven_at = bound_at;
   auto boundAt = [&](double bw) {
+    if (!bound_at.count(bw)) bound_at.emplace(bw, bestThroughputPlan(pr, bw).bound_ms);
     double ms = 0;
-    for (const auto& [b, beta] : proven_at) ms = std::max(ms, b >= bw ? beta : beta * b / bw);
+    for (const auto& [b, beta] : bound_at) ms = std::max(ms, b >= bw ? beta : beta * b / bw);
     return fps(ms);
   };
   return assembleBands(env, min_mbps, max_mbps, [&](double lo, double hi, const Curve& c) {
