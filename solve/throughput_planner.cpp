@@ -478,25 +478,27 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
   const double x_lo = 1.0 / max_mbps, x_hi = 1.0 / min_mbps;
   // Exact when the valid plans can be enumerated: the envelope over the
   // Pareto-optimal plans is the optimum at every bandwidth.
+  std::vector<DeviceSet> plans;
+  // Bands over an envelope proven optimal: the band's plan is optimal at
+  // its top, that is the bound; ratio 1.
+  const auto exactBands = [&] {
+    if (method) *method = ThroughputMethod::exact;
+    const Envelope env = lowerEnvelope(pr, plans, x_lo, x_hi);
+    return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
+      return std::make_pair(fps(c.at(1.0 / hi)), 1.0);
+    });
+  };
   auto front = effort.enumeration_cap > 0
                    ? paretoPlans(pr.graph, pr.costs, pr.forced, pr.net.precision, effort.enumeration_cap)
                    : std::nullopt;
   if (front) {
-    if (method) *method = ThroughputMethod::exact;
-    std::vector<DeviceSet> plans;
     for (auto& e : *front) plans.push_back(std::move(e.plan));
-    const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
-    // The band's plan is optimal at its top: that is the bound; ratio 1.
-    return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
-      const double at_hi = fps(c.at(1.0 / hi));
-      return std::make_pair(at_hi, 1.0);
-    });
+    return exactBands();
   }
 
   // Otherwise: the Lagrangian search on a geometric grid gives candidates
   // and proven bounds; the envelope picks among the candidates.
   const std::vector<double> grid = geometricGrid(min_mbps, max_mbps);
-  std::vector<DeviceSet> plans;
   std::map<DeviceSet, int> seen;
   std::map<double, double> bound_at;  // bandwidth -> proven lower bound on OPT (ms)
   for (double bw : grid) {
@@ -508,13 +510,6 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
   // also finds better plans; or, on graphs too large for it, the frontier
   // DP for this table, pruned by the candidates' envelope, which finds
   // every plan that can beat them.
-  const auto exactBands = [&] {
-    if (method) *method = ThroughputMethod::exact;
-    const Envelope env = lowerEnvelope(pr, plans, x_lo, x_hi);
-    return assembleBands(env, min_mbps, max_mbps, [](double, double hi, const Curve& c) {
-      return std::make_pair(fps(c.at(1.0 / hi)), 1.0);
-    });
-  };
   const double size = pr.graph.num_nodes + pr.graph.tensors.size() + 1.0;
   long long bnb_cuts =
       effort.branch_and_bound_cuts >= 0
