@@ -31,18 +31,9 @@ Closure close(const PlanGraph& g, const NodeEdges& adj, const std::vector<std::p
     if (v >= 0 && c.origin[v] < 0) { c.origin[v] = reason; queue.push_back(v); }
   };
   for (const auto& [v, why] : seeds) { c.reasons.push_back(why); force(v, static_cast<int>(c.reasons.size()) - 1); }
-  const bool device = side == kDevice;
   while (!queue.empty()) {
     const int v = queue.front(); queue.pop_front();
-    for (int t : device ? adj.in[v] : adj.out[v]) {  // always: producers / readers
-      if (device) force(g.tensors[t].producer, c.origin[v]);
-      else for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
-    }
-    for (int t : device ? adj.out[v] : adj.in[v]) {  // unknown size: the other end too
-      if (g.tensors[t].size_known) continue;
-      if (device) for (int w : g.tensors[t].consumers) force(w, c.origin[v]);
-      else force(g.tensors[t].producer, c.origin[v]);
-    }
+    forEachTiedNode(g, adj, v, side, [&](int w) { force(w, c.origin[v]); });
   }
   return c;
 }

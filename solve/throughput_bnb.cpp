@@ -154,33 +154,24 @@ class BranchAndBound {
     return std::max({balance, up * up_w_, down * down_w_});
   }
 
-  // Fixes v (and its closure) to `side`; false when that contradicts a fixed node.
+  // Fixes v (and its closure, pins.h) to `side`; false when that
+  // contradicts a fixed node.
   bool fix(std::vector<signed char>& f, int v, Side side) const {
     std::vector<int> queue;
+    bool ok = true;
     auto set = [&](int w) {
-      if (w < 0 || f[w] == side) return true;
-      if (f[w] != kFree) return false;
+      if (f[w] == side) return;
+      if (f[w] != kFree) { ok = false; return; }
       f[w] = side;
       queue.push_back(w);
-      return true;
     };
-    if (!set(v)) return false;
-    while (!queue.empty()) {
+    set(v);
+    while (ok && !queue.empty()) {
       const int u = queue.back();
       queue.pop_back();
-      if (side == kDevice) {
-        for (int t : adj_.in[u]) if (!set(g_.tensors[t].producer)) return false;
-        for (int t : adj_.out[u])
-          if (!g_.tensors[t].size_known)
-            for (int w : g_.tensors[t].consumers) if (!set(w)) return false;
-      } else {
-        for (int t : adj_.out[u])
-          for (int w : g_.tensors[t].consumers) if (!set(w)) return false;
-        for (int t : adj_.in[u])
-          if (!g_.tensors[t].size_known && !set(g_.tensors[t].producer)) return false;
-      }
+      forEachTiedNode(g_, adj_, u, side, set);
     }
-    return true;
+    return ok;
   }
 
   void expand(const Sub& s, std::vector<Sub>& open) {
