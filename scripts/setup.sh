@@ -14,6 +14,7 @@ DEB_PACKAGES=(
   python3-onnx python3-networkx graphviz librsvg2-bin
   python3-dev pybind11-dev
   clang libclang-rt-14-dev
+  iproute2 ethtool
 )
 command -v node >/dev/null 2>&1 || DEB_PACKAGES+=(nodejs)
 command -v npm >/dev/null 2>&1 || DEB_PACKAGES+=(npm)

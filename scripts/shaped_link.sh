@@ -38,9 +38,19 @@ case $cmd in
     ip -n "$dev" addr add "10.77.$net.1/24" dev "$vd"; ip -n "$srv" addr add "10.77.$net.2/24" dev "$vs"
     for ns in "$dev" "$srv"; do ip -n "$ns" link set lo up; done
     ip -n "$dev" link set "$vd" up; ip -n "$srv" link set "$vs" up
-    # Segmentation offloads would hand tbf 64 KB packets; keep them MTU-sized.
-    ip netns exec "$dev" ethtool -K "$vd" tso off gso off gro off >/dev/null 2>&1 || true
-    ip netns exec "$srv" ethtool -K "$vs" tso off gso off gro off >/dev/null 2>&1 || true
+    # Segmentation offloads hand tbf packets of several MTUs. Besides making
+    # the shaping coarse, such a packet queued under a fast rate's bucket can
+    # never leave once `rate` shrinks the bucket below its size: tbf does not
+    # re-split queued packets, so the link stalls for good (seen: 5 packets
+    # of ~3.3 KB stuck behind a 3,100-byte bucket, no reply for 30 s). So
+    # they are turned off, and the link is not made if that fails.
+    command -v ethtool >/dev/null || { echo "shaped_link: ethtool not found (scripts/setup.sh installs it): needed to keep packets MTU-sized" >&2; ip netns del "$dev"; ip netns del "$srv"; exit 1; }
+    for side in "$dev $vd" "$srv $vs"; do
+      set -- $side
+      ip netns exec "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true  # some are fixed; checked next
+      ip netns exec "$1" ethtool -k "$2" | grep -qE '^(tcp-segmentation-offload|generic-segmentation-offload): on' &&
+        { echo "shaped_link: cannot turn off segmentation offloads on $2" >&2; ip netns del "$dev"; ip netns del "$srv"; exit 1; }
+    done
     shape "$dev" "$vd" "$up" add; shape "$srv" "$vs" "$down" add
     echo "10.77.$net.2"  # the server's address
     ;;
