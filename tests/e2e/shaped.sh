@@ -63,8 +63,8 @@ grep -q listening "$work/server.log" || { cat "$work/server.log"; echo "FAIL: th
 timeout 180 "$link" dev "$name" node "$root/scripts/onnxcut_device.js" "$work/plan" --server "$addr:7070" \
   --policy adaptive --frames 40 --fps 5 --initial-mbps "$hi" --device-slowdown 8 --patience 2 \
   --csv "$work/frames.csv" --json "$work/summary.json" > "$work/device.log" 2>&1 || {
-  # What a rare failure needs to be understood (one "no reply" in ~30 runs,
-  # right as the rate dropped): both sides' logs and the qdiscs' counters.
+  # Both sides' logs and the qdiscs' counters: a stuck backlog is how the
+  # stall behind a shrunk tbf bucket was found (scripts/shaped_link.sh).
   cat "$work/device.log"; echo "--- server log"; tail -n 40 "$work/server.log"
   echo "--- qdiscs (device side shapes the uplink, server side the downlink)"
   tc -n "$name-dev" -s qdisc show 2>&1 || true; tc -n "$name-srv" -s qdisc show 2>&1 || true
