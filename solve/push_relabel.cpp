@@ -78,7 +78,7 @@ class PushRelabel {
       work += w;
       total += w;
       if (max_work >= 0 && total > max_work) return false;
-      if (stop && (++discharges_ & 1023) == 0 && stop->load(std::memory_order_relaxed)) return false;
+      if (stop_ && (++discharges_ & 1023) == 0 && stop_->load(std::memory_order_relaxed)) return false;
       if (work > interval) {
         total += nm;
         const double lift = globalRelabel();
