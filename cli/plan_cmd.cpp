@@ -171,6 +171,9 @@ void registerPlan(CLI::App& app, Action& run) {
   cmd->add_option("--load", req.options.loads, "Server load factors >= 1, comma-separated")->delimiter(',')->capture_default_str();
   cmd->add_option("--precision", a->precisions, "Transfer precisions: fp32,fp16,int8")->delimiter(',')->capture_default_str();
   cmd->add_option("--objective", a->objectives, "Objectives: latency,throughput")->delimiter(',')->capture_default_str();
+  cmd->add_option("--proof-effort", req.options.proof_effort,
+                  "Throughput tables: multiply the proof's budget (0 to 1000; 0 only searches). More proves "
+                  "larger graphs' tables, in proportionally more time")->capture_default_str();
   cmd->add_flag("--emit-onnx", req.emit_onnx, "Also write plans/<id>/head.onnx and tail.onnx");
   cmd->add_flag("--self-contained", req.self_contained,
                 "With --emit-onnx: each split file keeps its own weights (loadable from memory) instead of one "

@@ -47,6 +47,9 @@ void validateOptions(const PlanOptions& opt) {
   for (double l : opt.loads)
     if (!std::isfinite(l) || l < 1) e.add(optionRef("loads") + " values must be >= 1 (got " + num(l) + ")");
     else if (l > kMaxLoad) e.add(optionRef("loads") + " values must be at most " + num(kMaxLoad) + " (got " + num(l) + ")");
+  if (!std::isfinite(opt.proof_effort) || opt.proof_effort < 0 || opt.proof_effort > kMaxProofEffort)
+    e.add(optionRef("proof_effort") + " must be from 0 to " + num(kMaxProofEffort) + " (got " + num(opt.proof_effort) +
+          ")");
   if (opt.precisions.empty()) e.add(optionRef("precisions") + " needs at least one value");
   if (opt.objectives.empty()) e.add(optionRef("objectives") + " needs at least one value");
   e.throwIfAny("bad options");

@@ -32,6 +32,11 @@ struct PlanOptions {
   double rtt_ms = kDefaultRttMs;
   std::optional<double> down_mbps;
   std::vector<std::string> pin_device, pin_cloud;  // node keys
+  // Multiplies the budgets of a throughput table's proof (branch and bound,
+  // frontier DP; docs/throughput.md) where the plans can't be enumerated:
+  // more proves larger graphs' tables, at proportionally more time; 0 only
+  // searches (bounds still proven, ratio < 1 where not exact).
+  double proof_effort = 1.0;
 };
 
 // The ranges every figure stays finite in (docs/reliability.md).
@@ -39,6 +44,7 @@ constexpr double kMinMbps = 1e-6;  // 1 bit/s
 constexpr double kMaxMbps = 1e9;   // 1 Pbit/s
 constexpr double kMaxMs = 1e9;     // per node cost and RTT: ~11.6 days
 constexpr double kMaxLoad = 1e6;
+constexpr double kMaxProofEffort = 1000;
 
 // Throws InputError listing every bad option (named with optionRef).
 void validateOptions(const PlanOptions& opt);

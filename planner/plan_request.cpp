@@ -210,6 +210,7 @@ nlohmann::json requestJson(const PlanRequest& req) {
             {"max_mbps", o.max_mbps},
             {"rtt_ms", o.rtt_ms},
             {"down_mbps", o.down_mbps ? json(*o.down_mbps) : json(nullptr)},
+            {"proof_effort", o.proof_effort},
             {"pin_device", o.pin_device},
             {"pin_cloud", o.pin_cloud},
             {"input_shapes", shapes},

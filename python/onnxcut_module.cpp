@@ -44,7 +44,7 @@ PyPlanResult plan(const std::string& model, const std::string& output_dir, const
                   bool emit_onnx, bool self_contained, const std::string& calibration,
                   const std::vector<double>& max_loss, const std::string& loss_metric, int calibration_samples,
                   float image_scale, const std::vector<float>& image_mean, const std::vector<float>& image_std,
-                  bool image_bgr) {
+                  bool image_bgr, double proof_effort) {
   PlanRequest req;
   req.fidelity.calibration_dir = calibration;
   req.fidelity.max_loss = max_loss;
@@ -77,6 +77,7 @@ PyPlanResult plan(const std::string& model, const std::string& output_dir, const
   o.down_mbps = down_mbps;
   o.pin_device = pin_device;
   o.pin_cloud = pin_cloud;
+  o.proof_effort = proof_effort;
   req.emit_onnx = emit_onnx;
   req.self_contained = self_contained;
   PlanResult r = [&] {
@@ -210,11 +211,12 @@ PYBIND11_MODULE(onnxcut, m) {
         py::arg("emit_onnx") = false, py::arg("self_contained") = false, py::arg("calibration") = "",
         py::arg("max_loss") = std::vector<double>{}, py::arg("loss_metric") = "", py::arg("calibration_samples") = 32,
         py::arg("image_scale") = 1.0f / 255.0f, py::arg("image_mean") = std::vector<float>{0.0f},
-        py::arg("image_std") = std::vector<float>{1.0f}, py::arg("image_bgr") = false,
+        py::arg("image_std") = std::vector<float>{1.0f}, py::arg("image_bgr") = false, py::arg("proof_effort") = 1.0,
         "Plans a model for every bandwidth in [min_mbps, max_mbps]; writes output_dir when given.\n"
         "Costs: costs= a CSV, or device= and cloud= (hardware profile names or files), or the\n"
         "*_ort_profile= ONNX Runtime profiles. calibration= a folder of inputs measures every plan's\n"
-        "loss; max_loss= budgets add mixed-width plans and tables (docs/precision.md).");
+        "loss; max_loss= budgets add mixed-width plans and tables (docs/precision.md).\n"
+        "proof_effort= multiplies throughput tables' proof budget (0 to 1000; docs/throughput.md).");
 
   py::class_<runtime::PlanTable>(m, "PlanTable", "A loaded plan table (the runtime library)")
       .def_static("load", [](const std::string& path) { return valueOr(runtime::loadPlanTable(path)); })

@@ -67,7 +67,9 @@ PlanSet planTables(const PlanGraph& g, const NodeCosts& costs, const NodeKeys& k
             table.bands.push_back(band(b.min_mbps, b.max_mbps, b.plan));
         } else {
           ThroughputMethod method = ThroughputMethod::exact;
-          const auto tbands = throughputBands(pr, opt.min_mbps, opt.max_mbps, &method);
+          ThroughputEffort effort;
+          effort.budget_scale = opt.proof_effort;
+          const auto tbands = throughputBands(pr, opt.min_mbps, opt.max_mbps, &method, effort);
           table.method = toString(method);
           for (const ThroughputBand& t : tbands) {
             PlannedBand b = band(t.min_mbps, t.max_mbps, t.plan);

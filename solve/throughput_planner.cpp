@@ -384,7 +384,7 @@ class StageBound {
 // or a returned plan. Nullopt when the DP needs more than `comparisons`
 // dominance tests or keeps more than kBoundedCap partial plans.
 std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, const std::vector<DeviceSet>& incumbents,
-                                                   double x_lo, double x_hi) {
+                                                   double x_lo, double x_hi, long long comparisons) {
   const Envelope ub = lowerEnvelope(pr, incumbents, x_lo, x_hi);
   StageBound stage(pr);
   const PartialPrune prune = [&](const Figures4& f, int v) {
@@ -403,7 +403,7 @@ std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, con
     return true;
   };
   auto front =
-      paretoPlansByFrontier(pr.graph, pr.costs, pr.forced, pr.net.precision, kBoundedCap, &prune, kBoundedComparisons);
+      paretoPlansByFrontier(pr.graph, pr.costs, pr.forced, pr.net.precision, kBoundedCap, &prune, comparisons);
   if (!front) return std::nullopt;
   std::vector<DeviceSet> out;
   for (auto& e : *front) out.push_back(std::move(e.plan));
@@ -511,16 +511,18 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
   // DP for this table, pruned by the candidates' envelope, which finds
   // every plan that can beat them.
   const double size = pr.graph.num_nodes + pr.graph.tensors.size() + 1.0;
+  const double scale = effort.budget_scale;
   long long bnb_cuts =
       effort.branch_and_bound_cuts >= 0
           ? effort.branch_and_bound_cuts
-          : static_cast<long long>(std::min(kBranchAndBoundWork / size, kBranchAndBoundWork2 / (size * size)));
+          : static_cast<long long>(scale * std::min(kBranchAndBoundWork / size, kBranchAndBoundWork2 / (size * size)));
   if (effort.branch_and_bound_cuts < 0 && bnb_cuts < kBranchAndBoundMinCuts) bnb_cuts = 0;
   if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_hi, bnb_cuts, bound_at)) return exactBands();
   // The DP only where the branch and bound did not run: after it, the DP
   // never proved a table of the benchmark set and cost up to 1 s.
-  if (effort.frontier_dp && bnb_cuts == 0)
-    if (auto better = boundedPlans(pr, plans, x_lo, x_hi)) {
+  const auto dp_comparisons = static_cast<long long>(scale * static_cast<double>(kBoundedComparisons));
+  if (effort.frontier_dp && bnb_cuts == 0 && dp_comparisons > 0)
+    if (auto better = boundedPlans(pr, plans, x_lo, x_hi, dp_comparisons)) {
       if (method) *method = ThroughputMethod::exact;
       for (auto& d : *better)
         if (seen.emplace(d, static_cast<int>(plans.size())).second) plans.push_back(std::move(d));

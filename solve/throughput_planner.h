@@ -48,6 +48,10 @@ struct ThroughputEffort {
   // The frontier DP pruned by the candidates (plan_enumeration.h), where
   // the branch and bound does not run.
   bool frontier_dp = true;
+  // Multiplies the budgets sized from the graph: the branch and bound's
+  // cuts (when branch_and_bound_cuts is -1) and the frontier DP's dominance
+  // tests; 0 runs neither. The user's --proof-effort.
+  double budget_scale = 1;
   // Only the search (no proof attempted).
   static ThroughputEffort searchOnly() { return {0, 0, false}; }
 };

@@ -16,6 +16,8 @@
 #include "latency_planner.h"
 #include "pins.h"
 #include "plan_enumeration.h"
+#include "planning.h"
+#include "synthetic_dags.h"
 #include "random_dag.h"
 #include "throughput_bnb.h"
 #include "throughput_planner.h"
@@ -310,6 +312,56 @@ TEST(Throughput, BranchAndBoundEqualsEnumeration) {
 
 TEST(Throughput, BandsHoldTheirFiguresSearch) {
   for (uint64_t seed = 40000; seed < 40040; ++seed) checkBands(seed, ThroughputEffort::searchOnly());
+}
+
+// --proof-effort reaches the table: on a 100-node layered DAG (too many
+// plans to enumerate) the default budget proves every table by branch and
+// bound; effort 0 only searches, so the tables are the search's, with
+// proven bounds that still hold. Both tables' plans are valid, and the
+// proven one is never worse at any band's top.
+TEST(Throughput, ProofEffortScalesTheProof) {
+  const auto sc = bench::layeredDag(100, 3);
+  PlanOptions opt;
+  opt.objectives = {Objective::throughput};
+  const PlanSet proven = planTables(sc.graph, sc.costs, NodeKeys{}, opt);
+  opt.proof_effort = 0;
+  const PlanSet searched = planTables(sc.graph, sc.costs, NodeKeys{}, opt);
+  ASSERT_EQ(proven.tables.size(), 1u);
+  ASSERT_EQ(searched.tables.size(), 1u);
+  EXPECT_EQ(proven.tables[0].method, "exact");
+  EXPECT_EQ(searched.tables[0].method, "lagrangian");
+  bool some_unproven = false;
+  for (const PlannedBand& b : searched.tables[0].bands) {
+    EXPECT_LE(b.proven_ratio, 1.0);
+    EXPECT_GE(b.bound_fps * (1 + 1e-9), b.throughput_fps_at_max);
+    some_unproven = some_unproven || b.proven_ratio < 1;
+    // The exact table's optimum at this band's top is within the bound.
+    for (const PlannedBand& e : proven.tables[0].bands)
+      if (e.min_mbps <= b.max_mbps && b.max_mbps <= e.max_mbps) {
+        const Network net = tableNetwork(opt, proven.tables[0], b.max_mbps);
+        const double opt_fps = stageTimes(proven.plans[e.plan].figures, net).throughputFps();
+        EXPECT_LE(opt_fps, b.bound_fps * (1 + 1e-9));
+        EXPECT_GE(opt_fps * (1 + 1e-9), b.throughput_fps_at_max);
+      }
+  }
+  EXPECT_TRUE(some_unproven) << "the search alone proved every band: the test needs a harder graph";
+  for (const auto& p : searched.plans) EXPECT_TRUE(isValidPlan(sc.graph, p.device));
+}
+
+TEST(Throughput, ProofEffortOutsideItsRangeIsRejected) {
+  for (double bad : {-1.0, std::nan(""), kMaxProofEffort * 2}) {
+    PlanOptions opt;
+    opt.proof_effort = bad;
+    try {
+      validateOptions(opt);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("proof_effort"), std::string::npos) << e.what();
+    }
+  }
+  PlanOptions ok;
+  ok.proof_effort = 0;
+  EXPECT_NO_THROW(validateOptions(ok));
 }
 
 }  // namespace

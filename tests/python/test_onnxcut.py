@@ -87,7 +87,14 @@ class Plan(unittest.TestCase):
             onnxcut.plan(DIAMOND, costs=DIAMOND_COSTS, precisions=["fp8"])
         with self.assertRaisesRegex(onnxcut.InputError, "pin_device 'nope': no planning node"):
             onnxcut.plan(DIAMOND, costs=DIAMOND_COSTS, pin_device=["nope"])
+        with self.assertRaisesRegex(onnxcut.InputError, r"proof_effort must be from 0 to 1000 \(got -1\)"):
+            onnxcut.plan(DIAMOND, costs=DIAMOND_COSTS, objectives=["throughput"], proof_effort=-1)
         self.assertTrue(issubclass(onnxcut.InputError, ValueError))
+
+    def test_proof_effort_is_recorded(self):
+        r = onnxcut.plan(DIAMOND, costs=DIAMOND_COSTS, objectives=["throughput"], proof_effort=0)
+        self.assertEqual(r.table["options"]["proof_effort"], 0)
+        self.assertEqual(onnxcut.plan(DIAMOND, costs=DIAMOND_COSTS).table["options"]["proof_effort"], 1)
 
 
 def write_npy(path, shape, value):
