@@ -132,11 +132,10 @@ TEST(MinCut, RacedOrientationsGiveTheSameDeviceSet) {
 // Past the first kTrials blocks of the global relabelling's search
 // (push_relabel.cpp: 8 blocks of 4096 vertices), where both of its scans
 // and then the faster one run; the smaller networks above see only the
-// first. Checked against Boost's push-relabel (Boykov-Kolmogorov is too
-// slow here at low bandwidth).
-// The bandwidths are where these networks' searches run past 8 blocks
-// (at 0.5 Mbit/s the CNN-shaped and layered ones need no global
-// relabelling at all).
+// first. The bandwidths are those where these networks' searches run past
+// 8 blocks (at 0.5 Mbit/s the CNN-shaped and layered ones need no global
+// relabelling at all). Checked against Boost's push-relabel
+// (Boykov-Kolmogorov is too slow here at low bandwidth).
 TEST(MinCut, SameDeviceSetAsBoostPastTheSearchsTimedBlocks) {
   using Gen = bench::SyntheticCase (*)(int, uint64_t);
   const std::pair<Gen, std::vector<double>> cases[] = {
