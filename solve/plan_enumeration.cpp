@@ -16,10 +16,13 @@ bool dominates(const Figures4& a, const Figures4& b) {
          a.uses_cloud <= b.uses_cloud;
 }
 
-// With a bound (one throughput table) the RTT plays no part: whether the
-// cloud is used does not separate plans.
-bool dominatesIgnoringRtt(const Figures4& a, const Figures4& b) {
-  return a.dev <= b.dev && a.cloud <= b.cloud && a.up <= b.up && a.down <= b.down;
+// For one throughput table (plan_enumeration.h, TableDp): the RTT plays no
+// part, and a's larger cloud time doesn't matter when load·(a's cloud time +
+// `cloud_rest`, the most the undecided nodes can add) is at most b's device
+// time, which every completion of b keeps as a floor of its bottleneck.
+bool dominatesInTable(const Figures4& a, const Figures4& b, double load, double cloud_rest) {
+  return a.dev <= b.dev && a.up <= b.up && a.down <= b.down &&
+         (a.cloud <= b.cloud || load * a.cloud + cloud_rest <= b.dev);
 }
 
 class Enumerator {
@@ -93,28 +96,46 @@ class Enumerator {
   const std::function<void(const Figures4&, const DeviceSet&)>* leaf_ = nullptr;
 };
 
-// Counts valid plans up to `cap` with no figures kept: cheap enough to run
-// before deciding to enumerate (YOLOX-Nano: refused in milliseconds).
-bool countAtMost(const PlanGraph& g, const std::vector<signed char>& forced, long long cap) {
-  std::vector<std::vector<int>> preds(g.num_nodes);
-  for (const auto& t : g.tensors)
-    for (int c : t.consumers)
-      if (t.producer >= 0) preds[c].push_back(t.producer);
-  DeviceSet in(g.num_nodes, 0);
-  long long count = 0;
-  std::function<void(int)> rec = [&](int v) {
-    if (count > cap) return;
-    if (v == g.num_nodes) { ++count; return; }
-    if (forced[v] != kDevice) rec(v + 1);
-    if (forced[v] != kCloud) {
-      bool ok = true;
-      for (int p : preds[v]) ok = ok && in[p];
-      if (ok) { in[v] = 1; rec(v + 1); in[v] = 0; }
-    }
-  };
-  rec(0);
-  return count <= cap;
+}  // namespace
+
+std::optional<long long> countDownsets(const PlanGraph& g, const std::vector<signed char>& forced, long long cap) {
+  const NodeEdges edges = nodeEdges(g);
+  std::vector<int> live, pos(g.tensors.size(), -1);
+  std::unordered_map<std::string, long long> states = {{std::string(), 1}};
+  std::string next_key;
+  for (int v = 0; v < g.num_nodes; ++v) {
+    for (size_t i = 0; i < live.size(); ++i) pos[live[i]] = static_cast<int>(i);
+    std::vector<int> next_live;
+    for (int t : live)
+      if (g.tensors[t].consumers.back() > v) next_live.push_back(t);
+    for (int t : edges.out[v])
+      if (!g.tensors[t].consumers.empty()) next_live.push_back(t);
+    std::sort(next_live.begin(), next_live.end());
+    std::unordered_map<std::string, long long> next;
+    for (const auto& [key, count] : states)
+      for (const bool device : {false, true}) {
+        if (forced[v] == (device ? kCloud : kDevice)) continue;
+        bool ok = true;
+        if (device)
+          for (int t : edges.in[v]) ok = ok && (pos[t] < 0 || key[pos[t]] != 'C');
+        if (!ok) continue;
+        next_key.resize(next_live.size());
+        for (size_t i = 0; i < next_live.size(); ++i)
+          next_key[i] = pos[next_live[i]] >= 0 ? key[pos[next_live[i]]] : (device ? 'D' : 'C');
+        long long& n = next[next_key];
+        n = std::min(cap + 1, n + count);
+      }
+    if (static_cast<long long>(next.size()) > cap) return std::nullopt;
+    for (int t : live) pos[t] = -1;
+    live = std::move(next_live);
+    states = std::move(next);
+  }
+  long long total = 0;
+  for (const auto& [key, count] : states) total = std::min(cap + 1, total + count);
+  return total;
 }
+
+namespace {
 
 // The frontier of a partial plan (nodes 0..v-1 decided): the status of each
 // live tensor (made before v, read at or after v). Future costs depend only
@@ -128,6 +149,12 @@ struct Partial {
   bool device;
 };
 
+// How a kept partial plan was reached, all that is stored of past steps.
+struct Link {
+  int parent : 31;
+  unsigned device : 1;
+};
+
 struct Group {  // partial plans sharing one frontier
   std::string key;  // a Status per live tensor, in `live` order
   std::vector<int> members;
@@ -136,8 +163,13 @@ struct Group {  // partial plans sharing one frontier
 class FrontierDp {
  public:
   FrontierDp(const PlanGraph& g, const NodeCosts& c, const std::vector<signed char>& forced, Precision p,
-             const PartialPrune* prune = nullptr)
-      : g_(g), c_(c), forced_(forced), p_(p), prune_(prune), edges_(nodeEdges(g)), pos_(g.tensors.size(), -1) {}
+             const TableDp* table = nullptr)
+      : g_(g), c_(c), forced_(forced), p_(p), table_(table), edges_(nodeEdges(g)), pos_(g.tensors.size(), -1),
+        cloud_rest_(g.num_nodes + 1, 0) {
+    if (table_)
+      for (int u = g.num_nodes - 1; u >= 0; --u)
+        cloud_rest_[u] = cloud_rest_[u + 1] + (forced[u] == kDevice ? 0 : table_->load * c.cloud_ms[u]);
+  }
 
   // The Pareto-optimal plans, or nullopt once more than `cap` partial plans
   // would have to be kept.
@@ -145,10 +177,12 @@ class FrontierDp {
     std::vector<int> live;
     for (int t = 0; t < static_cast<int>(g_.tensors.size()); ++t)
       if (g_.tensors[t].producer < 0 && !g_.tensors[t].consumers.empty()) live.push_back(t);
-    steps_.assign(1, {{Figures4{0, 0, 0, 0, false}, -1, false}});
+    links_.assign(1, {{-1, 0}});
+    figures_.assign(1, Figures4{0, 0, 0, 0, false});
     std::vector<Group> groups = {{std::string(live.size(), kUnsent), {0}}};
     long long kept = 1;
     for (int v = 0; v < g_.num_nodes; ++v) {
+      cloud_rest_now_ = cloud_rest_[v + 1];
       for (size_t i = 0; i < live.size(); ++i) pos_[live[i]] = static_cast<int>(i);
       std::vector<int> next_live;
       for (int t : live)
@@ -159,34 +193,52 @@ class FrontierDp {
       std::vector<Partial> next;
       std::unordered_map<std::string, int> index;
       std::vector<Group> next_groups;
+      // The candidates of each next frontier, then inserted in increasing
+      // device time: a candidate can then only dominate kept ones of equal
+      // device time.
+      std::vector<std::vector<Partial>> candidates;
       for (const Group& gr : groups)
         for (bool device : {false, true}) {
           Figures4 delta{0, 0, 0, 0, false};
           std::string key;
           if (!step(v, device, gr.key, next_live, delta, key)) continue;
           auto [it, fresh] = index.emplace(key, static_cast<int>(next_groups.size()));
-          if (fresh) next_groups.push_back({key, {}});
-          Group& target = next_groups[it->second];
+          if (fresh) {
+            next_groups.push_back({key, {}});
+            candidates.emplace_back();
+          }
+          std::vector<Partial>& into = candidates[it->second];
           for (int m : gr.members) {
-            const Figures4& f = steps_.back()[m].f;
+            const Figures4& f = figures_[m];
             const Figures4 nf{f.dev + delta.dev, f.cloud + delta.cloud, f.up + delta.up, f.down + delta.down,
                               f.uses_cloud || delta.uses_cloud};
-            if (prune_ && (*prune_)(nf, v)) continue;
-            insert(target, next, {nf, m, device});
+            if (table_ && table_->prune && table_->prune(nf, v)) continue;
+            into.push_back({nf, m, device});
           }
-          if (max_comparisons >= 0 && comparisons_ > max_comparisons) return std::nullopt;
         }
+      for (size_t k = 0; k < next_groups.size(); ++k) {
+        std::vector<Partial>& into = candidates[k];
+        std::sort(into.begin(), into.end(), [](const Partial& a, const Partial& b) { return a.f.dev < b.f.dev; });
+        for (const Partial& q : into) insert(next_groups[k], next, q);
+        if (max_comparisons >= 0 && comparisons_ > max_comparisons) return std::nullopt;
+      }
       kept += static_cast<long long>(next.size());
       if (kept > cap || (max_comparisons >= 0 && comparisons_ > max_comparisons)) return std::nullopt;
       compact(next_groups, next);
-      steps_.push_back(std::move(next));
+      std::vector<Link>& links = links_.emplace_back();
+      links.reserve(next.size());
+      figures_.clear();
+      for (const Partial& q : next) {
+        links.push_back({q.parent, q.device});
+        figures_.push_back(q.f);
+      }
       groups = std::move(next_groups);
       for (int t : live) pos_[t] = -1;
       live = std::move(next_live);
     }
     std::vector<std::pair<Figures4, DeviceSet>> out;
     for (const Group& gr : groups)
-      for (int m : gr.members) out.emplace_back(steps_.back()[m].f, planOf(m));
+      for (int m : gr.members) out.emplace_back(figures_[m], planOf(m));
     return out;
   }
 
@@ -228,11 +280,26 @@ class FrontierDp {
 
   // Adds `p` to the group unless one of its members dominates it; drops
   // the members it dominates (marked with parent -2, removed by compact).
+  // Members come in increasing device time (run()).
   void insert(Group& gr, std::vector<Partial>& all, const Partial& p) {
-    auto dom = prune_ ? dominatesIgnoringRtt : dominates;
+    if (table_) insertBy<true>(gr, all, p);
+    else insertBy<false>(gr, all, p);
+  }
+
+  template <bool kTable>
+  void insertBy(Group& gr, std::vector<Partial>& all, const Partial& p) {
+    auto dom = [&](const Figures4& a, const Figures4& b) {
+      return kTable ? dominatesInTable(a, b, table_->load, cloud_rest_now_) : dominates(a, b);
+    };
     comparisons_ += static_cast<long long>(gr.members.size());
     for (int m : gr.members)
       if (dom(all[m].f, p.f)) return;
+    // Only members of the same device time can be dominated by p.
+    if (gr.members.empty() || all[gr.members.back()].f.dev < p.f.dev) {
+      gr.members.push_back(static_cast<int>(all.size()));
+      all.push_back(p);
+      return;
+    }
     size_t keep = 0;
     for (int m : gr.members)
       if (dom(p.f, all[m].f)) all[m].parent = -2;
@@ -255,9 +322,9 @@ class FrontierDp {
   DeviceSet planOf(int m) const {
     DeviceSet d(g_.num_nodes, 0);
     for (int v = g_.num_nodes; v > 0; --v) {
-      const Partial& p = steps_[v][m];
-      d[v - 1] = p.device;
-      m = p.parent;
+      const Link& l = links_[v][m];
+      d[v - 1] = l.device;
+      m = l.parent;
     }
     return d;
   }
@@ -266,10 +333,15 @@ class FrontierDp {
   const NodeCosts& c_;
   const std::vector<signed char>& forced_;
   Precision p_;
-  const PartialPrune* prune_;
+  const TableDp* table_;
   NodeEdges edges_;
   std::vector<int> pos_;  // tensor -> position in the current live list
-  std::vector<std::vector<Partial>> steps_;
+  std::vector<std::vector<Link>> links_;  // per step, per kept partial plan
+  std::vector<Figures4> figures_;         // the current step's
+  // load · Σ cloud_ms of the nodes after v that may run on the cloud, and
+  // that after the node being decided.
+  std::vector<double> cloud_rest_;
+  double cloud_rest_now_ = 0;
   long long comparisons_ = 0;
 };
 
@@ -279,7 +351,7 @@ std::optional<std::vector<EnumeratedPlan>> paretoPlans(const PlanGraph& g, const
                                                        const std::vector<signed char>& forced, Precision p,
                                                        long long cap) {
   // Few valid plans (counted cheaply, up to the cap): visit them all.
-  if (countAtMost(g, forced, cap)) {
+  if (const auto count = countDownsets(g, forced, cap); count && *count <= cap) {
     Enumerator e(g, c, forced, p);
     std::vector<std::pair<Figures4, DeviceSet>> front;
     e.run(cap, [&](const Figures4& f, const DeviceSet& d) {
@@ -298,12 +370,14 @@ std::optional<std::vector<EnumeratedPlan>> paretoPlans(const PlanGraph& g, const
 
 std::optional<std::vector<EnumeratedPlan>> paretoPlansByFrontier(const PlanGraph& g, const NodeCosts& c,
                                                                  const std::vector<signed char>& forced, Precision p,
-                                                                 long long cap, const PartialPrune* prune,
+                                                                 long long cap, const TableDp* table,
                                                                  long long max_comparisons) {
-  auto front = FrontierDp(g, c, forced, p, prune).run(cap, max_comparisons);
+  auto front = FrontierDp(g, c, forced, p, table).run(cap, max_comparisons);
   if (!front) return std::nullopt;
   // Plans from different frontiers meet only at the end: one last filter.
-  auto dom = prune ? dominatesIgnoringRtt : dominates;
+  auto dom = [&](const Figures4& a, const Figures4& b) {
+    return table ? dominatesInTable(a, b, table->load, 0) : dominates(a, b);
+  };
   std::vector<std::pair<Figures4, DeviceSet>> kept;
   for (auto& [f, d] : *front) {
     bool dominated = false;

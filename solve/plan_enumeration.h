@@ -28,6 +28,14 @@ struct Figures4 {
 // when no completion of it can be needed. It must hold for every completion.
 using PartialPrune = std::function<bool(const Figures4&, int v)>;
 
+// One throughput table's DP (throughput_planner.cpp): only plans that can
+// beat known ones matter, and only through max(T_dev, load·T_cloud, the
+// transfer stages), at any bandwidth.
+struct TableDp {
+  PartialPrune prune;
+  double load = 1;
+};
+
 struct EnumeratedPlan {
   DeviceSet plan;
   PlanFigures figures;
@@ -43,14 +51,31 @@ std::optional<std::vector<EnumeratedPlan>> paretoPlans(const PlanGraph& g, const
                                                        const std::vector<signed char>& forced, Precision p,
                                                        long long cap);
 
-// The same by the frontier DP alone. With `prune` (one throughput table),
-// only those of them whose partial plans it kept, and whether the cloud is
-// used (the RTT) no longer separates plans. Empty past `cap` partial plans
-// kept in all or `max_comparisons` dominance tests (< 0: no limit).
+// The same by the frontier DP alone. With `table`, enough plans for one
+// throughput table instead: with the table's known plans, they reach the
+// least bottleneck at every bandwidth. Partial plans `table->prune` drops
+// are not kept; whether the cloud is used (the RTT) no longer separates
+// plans, and the cloud time no longer does either where it can't be the
+// bottleneck: a partial plan A beats B, whatever both go on to, when it is
+// no worse in device time and bytes and either its cloud time is no larger
+// or load·(its cloud time + all the undecided nodes' cloud time) is at
+// most B's device time (B's bottleneck is then at least A's cloud stage).
+// Empty past `cap` partial plans kept in all or `max_comparisons`
+// dominance tests (< 0: no limit).
 std::optional<std::vector<EnumeratedPlan>> paretoPlansByFrontier(const PlanGraph& g, const NodeCosts& c,
                                                                  const std::vector<signed char>& forced, Precision p,
-                                                                 long long cap, const PartialPrune* prune = nullptr,
+                                                                 long long cap, const TableDp* table = nullptr,
                                                                  long long max_comparisons = -1);
+
+// The downsets respecting `forced` (valid plans, and those that cut a tensor
+// of unknown size), counted up to `cap`: min(count, cap + 1), by a DP over
+// the frontier (the side of each live tensor's producer) with saturated
+// counts, in about nodes × frontiers steps. Nullopt when there are more
+// than `cap` frontiers (each holds a partial plan, which pins may leave
+// without a completion). paretoPlans enumerates only when this is at most
+// its cap; visiting the plans one by one to count them cost nodes × cap
+// (0.5 s per table at 1,000 nodes).
+std::optional<long long> countDownsets(const PlanGraph& g, const std::vector<signed char>& forced, long long cap);
 
 // The cap the planner uses without a bound (all loads at once): ~0.1 s.
 constexpr long long kEnumerationCap = 100000;

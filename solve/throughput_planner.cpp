@@ -39,12 +39,14 @@ constexpr int kMaxLocalPasses = 16;
 // Bound slack for the min cut's integer rounding (2^-48 of the total).
 constexpr double kBoundSlack = 1e-9;
 constexpr int kGridPerDecade = 5;
-// Partial plans the bounded DP may keep for one table (~50 bytes each)
-// before the table falls back to the search with its proven bound.
-constexpr long long kBoundedCap = 2000000;
-// Dominance tests the bounded DP may make for one table (~0.5 s): enough
-// for every YOLOX-Nano table with the bundled profiles (docs/throughput.md).
-constexpr long long kBoundedComparisons = 150000000;
+// Partial plans the bounded DP may keep for one table (4 bytes each once
+// past, ~50 while current) before the table falls back to the branch and
+// bound and the search.
+constexpr long long kBoundedCap = 10000000;
+// Dominance tests the bounded DP may make for one table (about 2-3 s):
+// 1.6x what the 1,000-node layered DAGs' load-1 tables need (410M and 605M;
+// docs/throughput.md).
+constexpr long long kBoundedComparisons = 1000000000;
 // Branch-and-bound effort for one table: min(kBranchAndBoundWork / s,
 // kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 4 s
 // at 1,000 nodes. One cut costs more than linearly in the graph's size
@@ -387,7 +389,9 @@ std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, con
                                                    double x_lo, double x_hi, long long comparisons) {
   const Envelope ub = lowerEnvelope(pr, incumbents, x_lo, x_hi);
   StageBound stage(pr);
-  const PartialPrune prune = [&](const Figures4& f, int v) {
+  TableDp table;
+  table.load = pr.net.load;
+  table.prune = [&](const Figures4& f, int v) {
     Curve lb;
     lb.a = stage.at(v, f.dev, f.cloud);
     double shared = f.up;
@@ -403,7 +407,7 @@ std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, con
     return true;
   };
   auto front =
-      paretoPlansByFrontier(pr.graph, pr.costs, pr.forced, pr.net.precision, kBoundedCap, &prune, comparisons);
+      paretoPlansByFrontier(pr.graph, pr.costs, pr.forced, pr.net.precision, kBoundedCap, &table, comparisons);
   if (!front) return std::nullopt;
   std::vector<DeviceSet> out;
   for (auto& e : *front) out.push_back(std::move(e.plan));
@@ -506,28 +510,25 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
     bound_at[bw] = r.bound_ms;
     if (seen.emplace(r.plan, static_cast<int>(plans.size())).second) plans.push_back(r.plan);
   }
-  // Then the proof: branch and bound at the envelope's breakpoints, which
-  // also finds better plans; or, on graphs too large for it, the frontier
-  // DP for this table, pruned by the candidates' envelope, which finds
-  // every plan that can beat them.
+  // Then the proof: first the frontier DP for this table, pruned by the
+  // candidates' envelope, which finds every plan that can beat them; where
+  // it runs out, branch and bound at the envelope's breakpoints, which also
+  // finds better plans.
   const double size = pr.graph.num_nodes + pr.graph.tensors.size() + 1.0;
   const double scale = effort.budget_scale;
+  const auto dp_comparisons = static_cast<long long>(scale * static_cast<double>(kBoundedComparisons));
+  if (effort.frontier_dp && dp_comparisons > 0)
+    if (auto better = boundedPlans(pr, plans, x_lo, x_hi, dp_comparisons)) {
+      for (auto& d : *better)
+        if (seen.emplace(d, static_cast<int>(plans.size())).second) plans.push_back(std::move(d));
+      return exactBands();
+    }
   long long bnb_cuts =
       effort.branch_and_bound_cuts >= 0
           ? effort.branch_and_bound_cuts
           : static_cast<long long>(scale * std::min(kBranchAndBoundWork / size, kBranchAndBoundWork2 / (size * size)));
   if (effort.branch_and_bound_cuts < 0 && bnb_cuts < kBranchAndBoundMinCuts) bnb_cuts = 0;
   if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_hi, bnb_cuts, bound_at)) return exactBands();
-  // The DP only where the branch and bound did not run: after it, the DP
-  // never proved a table of the benchmark set and cost up to 1 s.
-  const auto dp_comparisons = static_cast<long long>(scale * static_cast<double>(kBoundedComparisons));
-  if (effort.frontier_dp && bnb_cuts == 0 && dp_comparisons > 0)
-    if (auto better = boundedPlans(pr, plans, x_lo, x_hi, dp_comparisons)) {
-      if (method) *method = ThroughputMethod::exact;
-      for (auto& d : *better)
-        if (seen.emplace(d, static_cast<int>(plans.size())).second) plans.push_back(std::move(d));
-      return exactBands();
-    }
   if (method) *method = ThroughputMethod::lagrangian;
   const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
   // A bound β proven at bandwidth b' holds at every b <= b' (OPT only

@@ -45,8 +45,8 @@ struct ThroughputEffort {
   // this many min cuts for the whole table; -1 sizes it from the graph
   // (throughput_planner.cpp, kBranchAndBoundWork), 0 turns it off.
   long long branch_and_bound_cuts = -1;
-  // The frontier DP pruned by the candidates (plan_enumeration.h), where
-  // the branch and bound does not run.
+  // The frontier DP pruned by the candidates (plan_enumeration.h, TableDp),
+  // before the branch and bound.
   bool frontier_dp = true;
   // Multiplies the budgets sized from the graph: the branch and bound's
   // cuts (when branch_and_bound_cuts is -1) and the frontier DP's dominance
@@ -60,8 +60,8 @@ struct ThroughputEffort {
 // plans can be enumerated (plan_enumeration.h): the lower envelope of the
 // Pareto-optimal plans' bottleneck curves max(A, B/U). Otherwise candidates
 // come from bestThroughputPlan on a geometric grid and the envelope picks
-// among them; it is proven optimal by branch and bound at its breakpoints,
-// or by the frontier DP, within `effort`. Else the bounds come from the
+// among them; it is proven optimal by the frontier DP, or else by branch and
+// bound at its breakpoints, within `effort`. Else the bounds come from the
 // searches and the branch and bound. `method` reports which.
 std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr, double min_mbps, double max_mbps,
                                             ThroughputMethod* method = nullptr, ThroughputEffort effort = {});
