@@ -43,10 +43,13 @@ constexpr int kGridPerDecade = 5;
 // past, ~50 while current) before the table falls back to the branch and
 // bound and the search.
 constexpr long long kBoundedCap = 10000000;
-// Dominance tests the bounded DP may make for one table (about 2-3 s):
-// 1.6x what the 1,000-node layered DAGs' load-1 tables need (410M and 605M;
-// docs/throughput.md).
-constexpr long long kBoundedComparisons = 1000000000;
+// Dominance tests the bounded DP may make for one table, per node (about
+// 2-3 s at 1,000 nodes): 1.6x what the 1,000-node layered DAGs' load-1
+// tables need (410M and 605M; docs/throughput.md). Per node, so that where
+// it fails on a smaller graph it fails sooner.
+constexpr double kBoundedComparisonsPerNode = 1e6;
+// ... and at most this many (about 2-3 s) on larger graphs.
+constexpr double kBoundedComparisonsMax = 1e9;
 // Branch-and-bound effort for one table: min(kBranchAndBoundWork / s,
 // kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 4 s
 // at 1,000 nodes. One cut costs more than linearly in the graph's size
@@ -58,6 +61,10 @@ constexpr double kBranchAndBoundWork2 = 4e11;
 // bound rarely proves a breakpoint and is not run: a 10,000-node table
 // spent 7 s in it for no gain in its proven ratio.
 constexpr long long kBranchAndBoundMinCuts = 5000;
+// Where the bounded DP can't prove a whole table, the ranges of low
+// bandwidths it tries, by bisection over log bandwidth: 3 tries place the
+// split to within 1/8 of the range (half a decade over 0.1-1000 Mbit/s).
+constexpr int kDpRangeTries = 3;
 // A plan must beat the envelope by this much (relative) to count as better.
 constexpr double kImprovement = 1e-9;
 
@@ -516,21 +523,59 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
   // finds better plans.
   const double size = pr.graph.num_nodes + pr.graph.tensors.size() + 1.0;
   const double scale = effort.budget_scale;
-  const auto dp_comparisons = static_cast<long long>(scale * static_cast<double>(kBoundedComparisons));
-  if (effort.frontier_dp && dp_comparisons > 0)
-    if (auto better = boundedPlans(pr, plans, x_lo, x_hi, dp_comparisons)) {
+  const auto dp_comparisons =
+      static_cast<long long>(scale * std::min(kBoundedComparisonsPerNode * pr.graph.num_nodes, kBoundedComparisonsMax));
+  // The DP proves the table on [min_mbps, dp_top] (0: nowhere).
+  double dp_top = 0;
+  if (effort.frontier_dp && dp_comparisons > 0) {
+    const auto proveUpTo = [&](double top) {
+      auto better = boundedPlans(pr, plans, 1.0 / top, x_hi, dp_comparisons);
+      if (!better) return false;
       for (auto& d : *better)
         if (seen.emplace(d, static_cast<int>(plans.size())).second) plans.push_back(std::move(d));
-      return exactBands();
+      return true;
+    };
+    if (proveUpTo(max_mbps)) return exactBands();
+    // Where it can't prove the whole range, it may still prove the low
+    // bandwidths, where plans keep most work on the device (and the
+    // dominance leaves the cloud time out): the widest such range, by
+    // bisection over log bandwidth; the branch and bound has the rest.
+    double ok = std::log(min_mbps), fail = std::log(max_mbps);
+    for (int i = 0; i < kDpRangeTries && min_mbps < max_mbps; ++i) {
+      const double mid = (ok + fail) / 2;
+      if (proveUpTo(std::exp(mid))) {
+        ok = mid;
+        dp_top = std::exp(mid);
+      } else {
+        fail = mid;
+      }
     }
+  }
+  const double x_bnb_hi = dp_top > 0 ? 1.0 / dp_top : x_hi;  // the branch and bound's range: [x_lo, x_bnb_hi]
   long long bnb_cuts =
       effort.branch_and_bound_cuts >= 0
           ? effort.branch_and_bound_cuts
           : static_cast<long long>(scale * std::min(kBranchAndBoundWork / size, kBranchAndBoundWork2 / (size * size)));
   if (effort.branch_and_bound_cuts < 0 && bnb_cuts < kBranchAndBoundMinCuts) bnb_cuts = 0;
-  if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_hi, bnb_cuts, bound_at)) return exactBands();
+  if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_bnb_hi, bnb_cuts, bound_at)) return exactBands();
   if (method) *method = ThroughputMethod::lagrangian;
   const Envelope env = lowerEnvelope(pr, std::move(plans), x_lo, x_hi);
+  // On the DP's range the envelope is the optimum: it is the bound at the
+  // grid points and breakpoints there.
+  if (dp_top > 0) {
+    std::vector<double> exact_at = {dp_top};
+    for (double g : grid) exact_at.push_back(g);
+    for (const auto& piece : env.pieces) exact_at.insert(exact_at.end(), {1.0 / piece.x0, 1.0 / piece.x1});
+    for (double b : exact_at)
+      if (b >= min_mbps && b <= dp_top) {
+        const double x = 1.0 / b;
+        for (const auto& piece : env.pieces)
+          if (piece.x0 <= x && x <= piece.x1) {
+            double& beta = bound_at[b];
+            beta = std::max(beta, env.curves[piece.plan].at(x));
+          }
+      }
+  }
   // A bound β proven at bandwidth b' holds at every b <= b' (OPT only
   // improves with bandwidth), and β·b'/b holds at every b >= b' (a plan's
   // max(A, B/b) falls at most as fast as 1/b). The bound at b is the best of

@@ -428,6 +428,50 @@ TEST(Throughput, ProofEffortScalesTheProof) {
   for (const auto& p : searched.plans) EXPECT_TRUE(isValidPlan(sc.graph, p.device));
 }
 
+// Where the table DP can't prove the whole range (300-node layered DAG at
+// load 4: near-balanced device/cloud splits at high bandwidth), it proves
+// the low bandwidths and the branch and bound the rest. With the branch
+// and bound given too few cuts to prove anything, the low bands are still
+// proven (ratio 1; before the split: the search's 0.94) and their plans
+// are the exact table's optimum; every bound holds.
+TEST(Throughput, BoundedDpProvesTheLowBandwidthsAlone) {
+  const auto sc = bench::layeredDag(300, 2);
+  const std::vector<signed char> free(sc.graph.num_nodes, kFree);
+  Network net;
+  net.load = 4;
+  net.precision = Precision::fp32;
+  const LatencyProblem pr{sc.graph, sc.costs, free, net};
+  ThroughputMethod exact_method = ThroughputMethod::lagrangian, part_method = ThroughputMethod::exact;
+  const auto exact = throughputBands(pr, 0.1, 1000, &exact_method, {0, -1, true});
+  const auto part = throughputBands(pr, 0.1, 1000, &part_method, {0, 200, true});
+  ASSERT_EQ(exact_method, ThroughputMethod::exact);
+  ASSERT_EQ(part_method, ThroughputMethod::lagrangian) << "the test needs a table the DP can't prove alone";
+  auto msOf = [&](const DeviceSet& plan, double bw) {
+    Network at = net;
+    at.up_mbps = bw;
+    return 1000.0 / stageTimes(planFigures(sc.graph, sc.costs, plan, net.precision), at).throughputFps();
+  };
+  auto optimumAt = [&](double bw) {
+    for (const auto& b : exact)
+      if (b.min_mbps <= bw && bw <= b.max_mbps) return msOf(b.plan, bw);
+    ADD_FAILURE() << "no exact band at " << bw;
+    return 0.0;
+  };
+  EXPECT_EQ(part.front().proven_ratio, 1.0);
+  int proven = 0;
+  for (const auto& b : part) {
+    EXPECT_LE(1000.0 / b.bound_fps, optimumAt(b.max_mbps) * (1 + 1e-9)) << "bound above the optimum at " << b.max_mbps;
+    if (b.proven_ratio < 1) continue;
+    ++proven;
+    for (int k = 0; k <= 4; ++k) {
+      const double bw = b.min_mbps * std::pow(b.max_mbps / b.min_mbps, k / 4.0);
+      EXPECT_NEAR(msOf(b.plan, bw), optimumAt(bw), 2e-9 * optimumAt(bw)) << "proven band not optimal at " << bw;
+    }
+  }
+  EXPECT_GT(proven, 10);
+  EXPECT_LT(proven, static_cast<int>(part.size()));
+}
+
 TEST(Throughput, ProofEffortOutsideItsRangeIsRejected) {
   for (double bad : {-1.0, std::nan(""), kMaxProofEffort * 2}) {
     PlanOptions opt;
