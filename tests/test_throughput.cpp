@@ -254,36 +254,49 @@ TEST(Throughput, BandsExactByBoundedDpWithCheapCloud) {
   for (uint64_t seed = 41500; seed < 41650; ++seed) checkBands(seed, {1, 0, true}, 15, true);
 }
 
+// One throughput table's problem on a layered DAG (bench/synthetic_dags.h),
+// all nodes free, fp32.
+struct LayeredTable {
+  bench::SyntheticCase sc;
+  std::vector<signed char> free;
+  Network net;
+  LayeredTable(int nodes, uint64_t seed, double load)
+      : sc(bench::layeredDag(nodes, seed)), free(sc.graph.num_nodes, kFree) {
+    net.load = load;
+    net.precision = Precision::fp32;
+  }
+  LatencyProblem problem() const { return {sc.graph, sc.costs, free, net}; }
+  // The bottleneck (ms) of `plan` at `bw`.
+  double msOf(const DeviceSet& plan, double bw) const {
+    Network at = net;
+    at.up_mbps = bw;
+    return 1000.0 / stageTimes(planFigures(sc.graph, sc.costs, plan, net.precision), at).throughputFps();
+  }
+  // That of the band holding `bw`.
+  double msAt(const std::vector<ThroughputBand>& bands, double bw) const {
+    for (const auto& b : bands)
+      if (b.min_mbps <= bw && bw <= b.max_mbps) return msOf(b.plan, bw);
+    ADD_FAILURE() << "no band at " << bw;
+    return 0.0;
+  }
+};
+
 // A 300-node layered DAG (8 lanes, random fan-out, a fifth of its nodes
 // read by nothing): at load 1 the table DP proves the table within its
 // default budget (before its dominance left the cloud time out, it ran out
 // of budget here), and the branch and bound alone, a different proof,
 // reaches the same optimum at every bandwidth.
 TEST(Throughput, BoundedDpAndBranchAndBoundAgreeOnALayeredTable) {
-  const auto sc = bench::layeredDag(300, 1);
-  const std::vector<signed char> free(sc.graph.num_nodes, kFree);
-  Network net;
-  net.load = 1;
-  net.precision = Precision::fp32;
-  const LatencyProblem pr{sc.graph, sc.costs, free, net};
+  const LayeredTable t(300, 1, 1);
+  const LatencyProblem pr = t.problem();
   ThroughputMethod by_dp = ThroughputMethod::lagrangian, by_bnb = ThroughputMethod::lagrangian;
   const auto dp = throughputBands(pr, 0.1, 1000, &by_dp, {0, 0, true});
   const auto bnb = throughputBands(pr, 0.1, 1000, &by_bnb, {0, -1, false});
   ASSERT_EQ(by_dp, ThroughputMethod::exact);
   ASSERT_EQ(by_bnb, ThroughputMethod::exact);
-  auto msAt = [&](const std::vector<ThroughputBand>& bands, double bw) {
-    for (const auto& b : bands)
-      if (b.min_mbps <= bw && bw <= b.max_mbps) {
-        Network at = net;
-        at.up_mbps = bw;
-        return 1000.0 / stageTimes(planFigures(sc.graph, sc.costs, b.plan, net.precision), at).throughputFps();
-      }
-    ADD_FAILURE() << "no band at " << bw;
-    return 0.0;
-  };
   for (int k = 0; k <= 200; ++k) {
     const double bw = 0.1 * std::pow(10.0, 4.0 * k / 200);
-    EXPECT_NEAR(msAt(dp, bw), msAt(bnb, bw), 2e-9 * msAt(bnb, bw)) << bw << " Mbit/s";
+    EXPECT_NEAR(t.msAt(dp, bw), t.msAt(bnb, bw), 2e-9 * t.msAt(bnb, bw)) << bw << " Mbit/s";
   }
 }
 
@@ -435,37 +448,22 @@ TEST(Throughput, ProofEffortScalesTheProof) {
 // proven (ratio 1; before the split: the search's 0.94) and their plans
 // are the exact table's optimum; every bound holds.
 TEST(Throughput, BoundedDpProvesTheLowBandwidthsAlone) {
-  const auto sc = bench::layeredDag(300, 2);
-  const std::vector<signed char> free(sc.graph.num_nodes, kFree);
-  Network net;
-  net.load = 4;
-  net.precision = Precision::fp32;
-  const LatencyProblem pr{sc.graph, sc.costs, free, net};
+  const LayeredTable t(300, 2, 4);
+  const LatencyProblem pr = t.problem();
   ThroughputMethod exact_method = ThroughputMethod::lagrangian, part_method = ThroughputMethod::exact;
   const auto exact = throughputBands(pr, 0.1, 1000, &exact_method, {0, -1, true});
   const auto part = throughputBands(pr, 0.1, 1000, &part_method, {0, 200, true});
   ASSERT_EQ(exact_method, ThroughputMethod::exact);
   ASSERT_EQ(part_method, ThroughputMethod::lagrangian) << "the test needs a table the DP can't prove alone";
-  auto msOf = [&](const DeviceSet& plan, double bw) {
-    Network at = net;
-    at.up_mbps = bw;
-    return 1000.0 / stageTimes(planFigures(sc.graph, sc.costs, plan, net.precision), at).throughputFps();
-  };
-  auto optimumAt = [&](double bw) {
-    for (const auto& b : exact)
-      if (b.min_mbps <= bw && bw <= b.max_mbps) return msOf(b.plan, bw);
-    ADD_FAILURE() << "no exact band at " << bw;
-    return 0.0;
-  };
   EXPECT_EQ(part.front().proven_ratio, 1.0);
   int proven = 0;
   for (const auto& b : part) {
-    EXPECT_LE(1000.0 / b.bound_fps, optimumAt(b.max_mbps) * (1 + 1e-9)) << "bound above the optimum at " << b.max_mbps;
+    EXPECT_LE(1000.0 / b.bound_fps, t.msAt(exact, b.max_mbps) * (1 + 1e-9)) << "bound above the optimum at " << b.max_mbps;
     if (b.proven_ratio < 1) continue;
     ++proven;
     for (int k = 0; k <= 4; ++k) {
       const double bw = b.min_mbps * std::pow(b.max_mbps / b.min_mbps, k / 4.0);
-      EXPECT_NEAR(msOf(b.plan, bw), optimumAt(bw), 2e-9 * optimumAt(bw)) << "proven band not optimal at " << bw;
+      EXPECT_NEAR(t.msOf(b.plan, bw), t.msAt(exact, bw), 2e-9 * t.msAt(exact, bw)) << "proven band not optimal at " << bw;
     }
   }
   EXPECT_GT(proven, 10);
