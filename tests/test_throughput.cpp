@@ -346,6 +346,25 @@ TEST(Throughput, BranchAndBoundEqualsBruteForce) {
   EXPECT_LT(proven_small, checked);  // the small budget really stops some
 }
 
+// Nodes whose ancestors alone take the incumbent's bottleneck on the device
+// go to the cloud, and those whose descendants take it on the cloud to the
+// device (throughput_bnb.cpp, fixByClosures): on a 300-node layered DAG at
+// load 4 and 300 Mbit/s the proof takes 2,617 cuts (5,317 without), and
+// its optimum is the exact table's.
+TEST(Throughput, BranchAndBoundFixesNodesByTheirClosures) {
+  const LayeredTable t(300, 3, 4);
+  const LatencyProblem pr = t.problem();
+  const double bw = 300;
+  const ThroughputResult search = bestThroughputPlan(pr, bw);
+  const ProvenThroughput r = provenThroughputPlan(pr, bw, search.plan, search.bound_ms, 4000);
+  ASSERT_TRUE(r.proven) << r.cuts << " cuts";
+  ThroughputMethod method = ThroughputMethod::lagrangian;
+  const auto table = throughputBands(pr, 0.1, 1000, &method);
+  ASSERT_EQ(method, ThroughputMethod::exact);
+  EXPECT_NEAR(r.bottleneck_ms, t.msAt(table, bw), 2e-9 * r.bottleneck_ms);
+  EXPECT_TRUE(isValidPlan(t.sc.graph, r.plan));
+}
+
 // A plateau: 20 branches read a large raw input; every plan that runs any
 // branch head on the cloud sends it, and that transfer (800 ms) is the
 // bottleneck of millions of plans that tie. The search must close on the
