@@ -218,6 +218,7 @@ class FrontierDp {
             candidates.emplace_back();
           }
           std::vector<Partial>& into = candidates[it->second];
+          if (table_ && table_->frontier) table_->frontier(v, next_live, key);
           for (int m : gr.members) {
             const Figures4& f = figures_[m];
             const Figures4 nf{f.dev + delta.dev, f.cloud + delta.cloud, f.up + delta.up, f.down + delta.down,

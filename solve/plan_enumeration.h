@@ -12,6 +12,7 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "cost_model.h"
@@ -34,6 +35,10 @@ using PartialPrune = std::function<bool(const Figures4&, int v)>;
 struct TableDp {
   PartialPrune prune;
   double load = 1;
+  // Called with a frontier (after deciding node v: the live tensors and
+  // their statuses, 'C' made on the cloud, 'U' made on the device and not
+  // sent, 'S' sent) before `prune` is asked about partial plans with it.
+  std::function<void(int v, const std::vector<int>& live, const std::string& key)> frontier;
 };
 
 struct EnumeratedPlan {

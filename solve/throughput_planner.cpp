@@ -61,6 +61,9 @@ constexpr double kBranchAndBoundWork2 = 4e11;
 // bound rarely proves a breakpoint and is not run: a 10,000-node table
 // spent 7 s in it for no gain in its proven ratio.
 constexpr long long kBranchAndBoundMinCuts = 5000;
+// Descendant bitsets for the DP's bound (StageBound) up to this many
+// nodes: n^2 / 8 bytes, 12.5 MB at 10,000.
+constexpr int kDescendantsMaxNodes = 10000;
 // Where the bounded DP can't prove a whole table, the ranges of low
 // bandwidths it tries, by bisection over log bandwidth: 3 tries place the
 // split to within 1/8 of the range (half a decade over 0.1-1000 Mbit/s).
@@ -332,6 +335,10 @@ std::vector<double> geometricGrid(double lo, double hi) {
 // between the sides, fractionally (the LP relaxation of the partition):
 // moving nodes to the device in increasing device_ms / (load·cloud_ms)
 // order until the sides balance is optimal, as for a fractional knapsack.
+// With the partial plan's frontier (frontier()), the nodes it forces to the
+// cloud (every descendant of a reader of a tensor made on the cloud) are
+// not split but added to the cloud side, and the tensors made on the
+// device that such nodes read must be sent (extraBytes()).
 class StageBound {
  public:
   StageBound(const LatencyProblem& pr) : pr_(pr), load_(pr.net.load), n_(pr.graph.num_nodes) {
@@ -345,14 +352,81 @@ class StageBound {
     std::stable_sort(order_.begin(), order_.end(), [&](int a, int b) {  // d_a / c_a < d_b / c_b
       return pr.costs.device_ms[a] * load_ * pr.costs.cloud_ms[b] < pr.costs.device_ms[b] * load_ * pr.costs.cloud_ms[a];
     });
+    if (n_ > kDescendantsMaxNodes) return;
+    words_ = (static_cast<size_t>(n_) + 63) / 64;
+    desc_.assign(static_cast<size_t>(n_) * words_, 0);
+    const NodeEdges edges = nodeEdges(pr.graph);
+    for (int v = n_ - 1; v >= 0; --v) {
+      uint64_t* d = &desc_[v * words_];
+      d[v / 64] |= 1ULL << (v % 64);
+      for (int t : edges.out[v])
+        for (int r : pr.graph.tensors[t].consumers)
+          for (size_t w = 0; w < words_; ++w) d[w] |= desc_[r * words_ + w];
+    }
   }
+
+  // The frontier after deciding nodes 0..v: the live tensors and their
+  // statuses ('C' made on the cloud, 'U' made on the device and not sent,
+  // 'S' sent; plan_enumeration.h). at() and extraBytes() are then for
+  // partial plans with this frontier.
+  void frontier(int v, const std::vector<int>& live, const std::string& key) {
+    if (v != cached_) rebuild(v);
+    extra_cloud_ = extra_bytes_ = 0;
+    infeasible_ = false;
+    use_base_ = true;
+    if (desc_.empty()) return;
+    forced_.assign(words_, 0);
+    bool any = false;
+    for (size_t i = 0; i < live.size(); ++i)
+      if (key[i] == 'C')
+        for (int r : pr_.graph.tensors[live[i]].consumers)
+          if (r > v) {
+            any = true;
+            for (size_t w = 0; w < words_; ++w) forced_[w] |= desc_[r * words_ + w];
+          }
+    if (!any) return;
+    auto isForced = [&](int u) { return (forced_[u / 64] >> (u % 64)) & 1; };
+    for (size_t i = 0; i < live.size(); ++i)
+      if (key[i] == 'U') {
+        const PlanTensor& t = pr_.graph.tensors[live[i]];
+        for (int r : t.consumers)
+          if (r > v && isForced(r)) {
+            extra_bytes_ += t.size_known ? sentBytes(t, pr_.net.precision) : 0;
+            break;
+          }
+      }
+    use_base_ = false;
+    items_d_.clear();
+    items_c_.clear();
+    for (int u : order_) {
+      if (u <= v) continue;
+      if (isForced(u)) extra_cloud_ += load_ * pr_.costs.cloud_ms[u];
+      else { items_d_.push_back(pr_.costs.device_ms[u]); items_c_.push_back(load_ * pr_.costs.cloud_ms[u]); }
+    }
+    for (int u = v + 1; u < n_; ++u) infeasible_ = infeasible_ || (pr_.forced[u] == kDevice && isForced(u));
+    prefix(items_d_, items_c_, pd_, pc_);
+  }
+
+  // No completion exists (a node pinned to the device would have to run on
+  // the cloud).
+  bool infeasible() const { return infeasible_; }
+  // Bytes every completion must still send.
+  double extraBytes() const { return extra_bytes_; }
 
   // After deciding nodes 0..v, with dev and cloud (load 1) so far.
   double at(int v, double dev, double cloud) {
-    if (v != cached_) rebuild(v);
-    const double x0 = dev + forced_dev_[v + 1], y0 = load_ * cloud + forced_cloud_[v + 1];
-    const size_t k = items_d_.size();
-    auto h = [&](size_t i) { return x0 + pd_[i] - (y0 + pc_[k] - pc_[i]); };  // X - Y with i items on the device
+    if (v != cached_) {
+      rebuild(v);
+      extra_cloud_ = 0;
+      use_base_ = true;
+    }
+    const auto& id = use_base_ ? base_d_ : items_d_;
+    const auto& ic = use_base_ ? base_c_ : items_c_;
+    const auto& pd = use_base_ ? base_pd_ : pd_;
+    const auto& pc = use_base_ ? base_pc_ : pc_;
+    const double x0 = dev + forced_dev_[v + 1], y0 = load_ * cloud + forced_cloud_[v + 1] + extra_cloud_;
+    const size_t k = id.size();
+    auto h = [&](size_t i) { return x0 + pd[i] - (y0 + pc[k] - pc[i]); };  // X - Y with i items on the device
     if (h(0) >= 0) return x0;
     if (h(k) <= 0) return y0;
     size_t lo = 0, hi = k;  // h(lo) < 0 < h(hi)
@@ -360,20 +434,25 @@ class StageBound {
       const size_t mid = (lo + hi) / 2;
       (h(mid) <= 0 ? lo : hi) = mid;
     }
-    const double theta = -h(lo) / (items_d_[lo] + items_c_[lo]);
-    return x0 + pd_[lo] + theta * items_d_[lo];
+    const double theta = -h(lo) / (id[lo] + ic[lo]);
+    return x0 + pd[lo] + theta * id[lo];
   }
 
  private:
+  static void prefix(const std::vector<double>& d, const std::vector<double>& c, std::vector<double>& pd,
+                     std::vector<double>& pc) {
+    pd.assign(d.size() + 1, 0);
+    pc.assign(d.size() + 1, 0);
+    for (size_t i = 0; i < d.size(); ++i) { pd[i + 1] = pd[i] + d[i]; pc[i + 1] = pc[i] + c[i]; }
+  }
+
   void rebuild(int v) {
     cached_ = v;
-    items_d_.clear();
-    items_c_.clear();
+    base_d_.clear();
+    base_c_.clear();
     for (int u : order_)
-      if (u > v) { items_d_.push_back(pr_.costs.device_ms[u]); items_c_.push_back(load_ * pr_.costs.cloud_ms[u]); }
-    pd_.assign(items_d_.size() + 1, 0);
-    pc_.assign(items_d_.size() + 1, 0);
-    for (size_t i = 0; i < items_d_.size(); ++i) { pd_[i + 1] = pd_[i] + items_d_[i]; pc_[i + 1] = pc_[i] + items_c_[i]; }
+      if (u > v) { base_d_.push_back(pr_.costs.device_ms[u]); base_c_.push_back(load_ * pr_.costs.cloud_ms[u]); }
+    prefix(base_d_, base_c_, base_pd_, base_pc_);
   }
 
   const LatencyProblem& pr_;
@@ -381,7 +460,13 @@ class StageBound {
   int n_, cached_ = -2;
   std::vector<double> forced_dev_, forced_cloud_;
   std::vector<int> order_;
+  std::vector<double> base_d_, base_c_, base_pd_, base_pc_;  // every node after v
+  // The current frontier's: its free nodes after v, and what it forces.
   std::vector<double> items_d_, items_c_, pd_, pc_;
+  bool use_base_ = true, infeasible_ = false;
+  double extra_cloud_ = 0, extra_bytes_ = 0;
+  size_t words_ = 0;
+  std::vector<uint64_t> desc_, forced_;  // descendants' bitsets (itself included); the frontier's forced nodes
 };
 
 // Every plan that can beat `incumbents` at some x in [x_lo, x_hi], by the
@@ -398,10 +483,12 @@ std::optional<std::vector<DeviceSet>> boundedPlans(const LatencyProblem& pr, con
   StageBound stage(pr);
   TableDp table;
   table.load = pr.net.load;
+  table.frontier = [&](int v, const std::vector<int>& live, const std::string& key) { stage.frontier(v, live, key); };
   table.prune = [&](const Figures4& f, int v) {
+    if (stage.infeasible()) return true;
     Curve lb;
     lb.a = stage.at(v, f.dev, f.cloud);
-    double shared = f.up;
+    double shared = f.up + stage.extraBytes();
     if (pr.net.down_mbps) lb.a = std::max(lb.a, transferMs(f.down, *pr.net.down_mbps));
     else shared = std::max(shared, f.down);
     lb.b = transferMs(shared, 1.0);
@@ -592,6 +679,8 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
     return fps(ms);
   };
   return assembleBands(env, min_mbps, max_mbps, [&](double lo, double hi, const Curve& c) {
+    // Inside the DP's range the band's plan is the optimum (as in exactBands).
+    if (hi <= dp_top) return std::make_pair(fps(c.at(1.0 / hi)), 1.0);
     double ratio = 1.0;
     std::vector<double> samples = {lo, hi};
     for (double g : grid) if (g > lo && g < hi) samples.push_back(g);
