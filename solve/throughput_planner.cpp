@@ -16,6 +16,7 @@
 #include <limits>
 #include <functional>
 #include <map>
+#include <unordered_map>
 #include <optional>
 #include <set>
 
@@ -61,9 +62,11 @@ constexpr double kBranchAndBoundWork2 = 4e11;
 // bound rarely proves a breakpoint and is not run: a 10,000-node table
 // spent 7 s in it for no gain in its proven ratio.
 constexpr long long kBranchAndBoundMinCuts = 5000;
-// Descendant bitsets for the DP's bound (StageBound) up to this many
-// nodes: n^2 / 8 bytes, 12.5 MB at 10,000.
-constexpr int kDescendantsMaxNodes = 10000;
+// The DP's bound counts what a frontier forces (StageBound) up to this many
+// nodes: it costs O(nodes) per distinct set of cloud-made live tensors and
+// step (a 10,000-node layered table without this limit: 16 s → 126 s;
+// 2,000 nodes: 3.7 s → 5.5 s, 19 bands unproven instead of 33).
+constexpr int kDescendantsMaxNodes = 2000;
 // Where the bounded DP can't prove a whole table, the ranges of low
 // bandwidths it tries, by bisection over log bandwidth: 3 tries place the
 // split to within 1/8 of the range (half a decade over 0.1-1000 Mbit/s).
@@ -371,21 +374,21 @@ class StageBound {
   // partial plans with this frontier.
   void frontier(int v, const std::vector<int>& live, const std::string& key) {
     if (v != cached_) rebuild(v);
-    extra_cloud_ = extra_bytes_ = 0;
-    infeasible_ = false;
-    use_base_ = true;
+    extra_bytes_ = 0;
+    cur_ = nullptr;
     if (desc_.empty()) return;
-    forced_.assign(words_, 0);
+    // What is forced depends only on which live tensors were made on the
+    // cloud: computed once per such mask and step.
+    std::string mask(key.size(), '.');
     bool any = false;
-    for (size_t i = 0; i < live.size(); ++i)
-      if (key[i] == 'C')
-        for (int r : pr_.graph.tensors[live[i]].consumers)
-          if (r > v) {
-            any = true;
-            for (size_t w = 0; w < words_; ++w) forced_[w] |= desc_[r * words_ + w];
-          }
+    for (size_t i = 0; i < key.size(); ++i)
+      if (key[i] == 'C') mask[i] = 'C', any = true;
     if (!any) return;
-    auto isForced = [&](int u) { return (forced_[u / 64] >> (u % 64)) & 1; };
+    auto [it, fresh] = forced_by_mask_.try_emplace(mask);
+    Forced& f = it->second;
+    if (fresh) computeForced(v, live, key, f);
+    cur_ = &f;
+    auto isForced = [&](int u) { return (f.bits[u / 64] >> (u % 64)) & 1; };
     for (size_t i = 0; i < live.size(); ++i)
       if (key[i] == 'U') {
         const PlanTensor& t = pr_.graph.tensors[live[i]];
@@ -395,21 +398,11 @@ class StageBound {
             break;
           }
       }
-    use_base_ = false;
-    items_d_.clear();
-    items_c_.clear();
-    for (int u : order_) {
-      if (u <= v) continue;
-      if (isForced(u)) extra_cloud_ += load_ * pr_.costs.cloud_ms[u];
-      else { items_d_.push_back(pr_.costs.device_ms[u]); items_c_.push_back(load_ * pr_.costs.cloud_ms[u]); }
-    }
-    for (int u = v + 1; u < n_; ++u) infeasible_ = infeasible_ || (pr_.forced[u] == kDevice && isForced(u));
-    prefix(items_d_, items_c_, pd_, pc_);
   }
 
   // No completion exists (a node pinned to the device would have to run on
   // the cloud).
-  bool infeasible() const { return infeasible_; }
+  bool infeasible() const { return cur_ && cur_->infeasible; }
   // Bytes every completion must still send.
   double extraBytes() const { return extra_bytes_; }
 
@@ -417,14 +410,14 @@ class StageBound {
   double at(int v, double dev, double cloud) {
     if (v != cached_) {
       rebuild(v);
-      extra_cloud_ = 0;
-      use_base_ = true;
+      cur_ = nullptr;
     }
-    const auto& id = use_base_ ? base_d_ : items_d_;
-    const auto& ic = use_base_ ? base_c_ : items_c_;
-    const auto& pd = use_base_ ? base_pd_ : pd_;
-    const auto& pc = use_base_ ? base_pc_ : pc_;
-    const double x0 = dev + forced_dev_[v + 1], y0 = load_ * cloud + forced_cloud_[v + 1] + extra_cloud_;
+    const auto& id = cur_ ? cur_->d : base_d_;
+    const auto& ic = cur_ ? cur_->c : base_c_;
+    const auto& pd = cur_ ? cur_->pd : base_pd_;
+    const auto& pc = cur_ ? cur_->pc : base_pc_;
+    const double x0 = dev + forced_dev_[v + 1],
+                 y0 = load_ * cloud + forced_cloud_[v + 1] + (cur_ ? cur_->extra_cloud : 0);
     const size_t k = id.size();
     auto h = [&](size_t i) { return x0 + pd[i] - (y0 + pc[k] - pc[i]); };  // X - Y with i items on the device
     if (h(0) >= 0) return x0;
@@ -446,8 +439,33 @@ class StageBound {
     for (size_t i = 0; i < d.size(); ++i) { pd[i + 1] = pd[i] + d[i]; pc[i + 1] = pc[i] + c[i]; }
   }
 
+  struct Forced {
+    std::vector<uint64_t> bits;                // the nodes forced to the cloud
+    std::vector<double> d, c, pd, pc;          // the free nodes after v, by ratio
+    double extra_cloud = 0;                    // load · Σ cloud_ms of the forced ones
+    bool infeasible = false;
+  };
+
+  void computeForced(int v, const std::vector<int>& live, const std::string& key, Forced& f) const {
+    f.bits.assign(words_, 0);
+    for (size_t i = 0; i < live.size(); ++i)
+      if (key[i] == 'C')
+        for (int r : pr_.graph.tensors[live[i]].consumers)
+          if (r > v)
+            for (size_t w = 0; w < words_; ++w) f.bits[w] |= desc_[r * words_ + w];
+    auto isForced = [&](int u) { return (f.bits[u / 64] >> (u % 64)) & 1; };
+    for (int u : order_) {
+      if (u <= v) continue;
+      if (isForced(u)) f.extra_cloud += load_ * pr_.costs.cloud_ms[u];
+      else { f.d.push_back(pr_.costs.device_ms[u]); f.c.push_back(load_ * pr_.costs.cloud_ms[u]); }
+    }
+    for (int u = v + 1; u < n_; ++u) f.infeasible = f.infeasible || (pr_.forced[u] == kDevice && isForced(u));
+    prefix(f.d, f.c, f.pd, f.pc);
+  }
+
   void rebuild(int v) {
     cached_ = v;
+    forced_by_mask_.clear();
     base_d_.clear();
     base_c_.clear();
     for (int u : order_)
@@ -461,12 +479,11 @@ class StageBound {
   std::vector<double> forced_dev_, forced_cloud_;
   std::vector<int> order_;
   std::vector<double> base_d_, base_c_, base_pd_, base_pc_;  // every node after v
-  // The current frontier's: its free nodes after v, and what it forces.
-  std::vector<double> items_d_, items_c_, pd_, pc_;
-  bool use_base_ = true, infeasible_ = false;
-  double extra_cloud_ = 0, extra_bytes_ = 0;
+  std::unordered_map<std::string, Forced> forced_by_mask_;  // this step's, by the live tensors made on the cloud
+  const Forced* cur_ = nullptr;                             // the current frontier's (none: nothing forced)
+  double extra_bytes_ = 0;
   size_t words_ = 0;
-  std::vector<uint64_t> desc_, forced_;  // descendants' bitsets (itself included); the frontier's forced nodes
+  std::vector<uint64_t> desc_;  // descendants' bitsets (itself included)
 };
 
 // Every plan that can beat `incumbents` at some x in [x_lo, x_hi], by the
