@@ -46,8 +46,9 @@ constexpr int kGridPerDecade = 5;
 constexpr long long kBoundedCap = 10000000;
 // Dominance tests the bounded DP may make for one table, per node (about
 // 2-3 s at 1,000 nodes): 1.6x what the 1,000-node layered DAGs' load-1
-// tables need (410M and 605M; docs/throughput.md). Per node, so that where
-// it fails on a smaller graph it fails sooner.
+// tables needed before the bound counted what a frontier forces (410M and
+// 605M; docs/throughput.md). Per node, so that where it fails on a smaller
+// graph it fails sooner.
 constexpr double kBoundedComparisonsPerNode = 1e6;
 // ... and at most this many (about 2-3 s) on larger graphs.
 constexpr double kBoundedComparisonsMax = 1e9;
