@@ -12,12 +12,10 @@
 //    infinite terminal arcs. The weights λ start from the parent's and move
 //    by multiplicative weights, as in the search (throughput_planner.cpp).
 // Every cut's plan is a valid plan of the subproblem, so it also improves
-// the incumbent. Before its bound, a subproblem fixes the nodes that can't
-// be on one side in a better plan: on the device a node brings all its
-// ancestors, on the cloud all its descendants; where their time alone
-// reaches the incumbent's bottleneck, the node goes to the other side
-// (at 1,000 Mbit/s on a 1,000-node layered DAG, seed 2, load 4: 344,500
-// cuts -> 15,400). A subproblem is dropped when its bound reaches the
+// the incumbent. Before its bound, a subproblem fixes to the device the
+// nodes that can't be on the cloud in a better plan: on the cloud a node
+// brings all its descendants, and where their cloud time alone reaches the
+// incumbent's bottleneck, the node goes to the device. A subproblem is dropped when its bound reaches the
 // incumbent; otherwise it is split on one node, put on the device (with its
 // producers) in one child and on the cloud (with its readers) in the other.
 // The node is taken from where the subproblem's cuts disagree: of the nodes
@@ -55,8 +53,8 @@ constexpr double kPruneSlack = 2e-9;
 constexpr int kRootIterations = 24;
 constexpr int kChildIterations = 6;
 constexpr double kMaxLogStep = 700.0;
-// Ancestor and descendant bitsets (closureSums) up to this many nodes:
-// 2 · n^2 / 8 bytes, 25 MB at 10,000.
+// Descendant bitsets (closureSums) up to this many nodes: n^2 / 8 bytes,
+// 12.5 MB at 10,000.
 constexpr int kClosureMaxNodes = 10000;
 
 using Lambda = std::array<double, 4>;  // dev, up, cloud, down
@@ -132,23 +130,14 @@ class BranchAndBound {
     front_.push_back({flat, link, d});
   }
 
-  // Each node's ancestors' device time and descendants' cloud time (itself
-  // included): a plan with the node on the device runs all its ancestors
-  // there, one with it on the cloud all its descendants. By bitsets of the
-  // ancestors and descendants, n^2 / 64 words; above kClosureMaxNodes left
-  // empty (no fixing).
+  // Each node's descendants' cloud time (itself included): a plan with the
+  // node on the cloud runs all its descendants there. By descendant
+  // bitsets, n^2 / 64 words; above kClosureMaxNodes left empty (no fixing).
   void closureSums() {
     const int n = g_.num_nodes;
     if (n > kClosureMaxNodes) return;
     const size_t words = (static_cast<size_t>(n) + 63) / 64;
-    std::vector<uint64_t> anc(static_cast<size_t>(n) * words, 0), desc(static_cast<size_t>(n) * words, 0);
-    for (int v = 0; v < n; ++v) {
-      uint64_t* a = &anc[v * words];
-      a[v / 64] |= 1ULL << (v % 64);
-      for (int t : adj_.in[v])
-        if (const int u = g_.tensors[t].producer; u >= 0)
-          for (size_t w = 0; w < words; ++w) a[w] |= anc[u * words + w];
-    }
+    std::vector<uint64_t> desc(static_cast<size_t>(n) * words, 0);
     for (int v = n - 1; v >= 0; --v) {
       uint64_t* d = &desc[v * words];
       d[v / 64] |= 1ULL << (v % 64);
@@ -156,34 +145,28 @@ class BranchAndBound {
         for (int r : g_.tensors[t].consumers)
           for (size_t w = 0; w < words; ++w) d[w] |= desc[r * words + w];
     }
-    auto sum = [&](const uint64_t* bits, const std::vector<double>& x, double k) {
-      double total = 0;
-      for (size_t w = 0; w < words; ++w)
-        for (uint64_t b = bits[w]; b; b &= b - 1) total += x[w * 64 + std::countr_zero(b)];
-      return k * total;
-    };
-    anc_dev_.resize(n);
     desc_cloud_.resize(n);
     for (int v = 0; v < n; ++v) {
-      anc_dev_[v] = sum(&anc[v * words], c_.device_ms, 1.0);
-      desc_cloud_[v] = sum(&desc[v * words], c_.cloud_ms, load_);
+      double total = 0;
+      for (size_t w = 0; w < words; ++w)
+        for (uint64_t b = desc[v * words + w]; b; b &= b - 1) total += c_.cloud_ms[w * 64 + std::countr_zero(b)];
+      desc_cloud_[v] = load_ * total;
     }
   }
 
-  // Fixes the free nodes that can't be on one side in a plan better than
-  // the incumbent: those whose ancestors take at least its bottleneck on the
-  // device go to the cloud, those whose descendants take that much on the
-  // cloud to the device. False when some node fits on neither side (no
-  // better plan in this subproblem).
+  // Fixes to the device the free nodes whose descendants alone take at
+  // least the incumbent's bottleneck on the cloud: no better plan runs them
+  // on the cloud. False when such a node is fixed to the cloud (no better
+  // plan in this subproblem). The mirror rule (a node whose ancestors take
+  // that much on the device goes to the cloud) is sound too, but it made
+  // some instances 100x slower (1,000-node layered DAG, seed 1, 10 Mbit/s:
+  // 3,366 -> 333,348 cuts): with those nodes fixed, a subproblem's cuts
+  // mostly agree on the free nodes and the split is chosen blind.
   bool fixByClosures(std::vector<signed char>& f) const {
-    if (anc_dev_.empty()) return true;
+    if (desc_cloud_.empty()) return true;
     const double limit = ub_ * (1 - kPruneSlack);
-    for (int v = 0; v < g_.num_nodes; ++v) {
-      const bool no_device = anc_dev_[v] >= limit, no_cloud = desc_cloud_[v] >= limit;
-      if (no_device && no_cloud) return false;
-      if (no_device && f[v] != kCloud && !fix(f, v, kCloud)) return false;
-      if (no_cloud && f[v] != kDevice && !fix(f, v, kDevice)) return false;
-    }
+    for (int v = 0; v < g_.num_nodes; ++v)
+      if (desc_cloud_[v] >= limit && f[v] != kDevice && !fix(f, v, kDevice)) return false;
     return true;
   }
 
@@ -313,7 +296,7 @@ class BranchAndBound {
   Network net_;
   double up_w_ = 0, down_w_ = 0;
   std::vector<int> by_ratio_;
-  std::vector<double> anc_dev_, desc_cloud_;  // closureSums()
+  std::vector<double> desc_cloud_;  // closureSums()
   ProvenThroughput best_;
   double ub_ = 0;
 };

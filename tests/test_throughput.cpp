@@ -350,23 +350,21 @@ TEST(Throughput, BranchAndBoundEqualsBruteForce) {
   EXPECT_LT(proven_small, checked);  // the small budget really stops some
 }
 
-// Nodes whose ancestors alone take the incumbent's bottleneck on the device
-// go to the cloud, and those whose descendants take it on the cloud to the
-// device (throughput_bnb.cpp, fixByClosures): on a 300-node layered DAG at
-// load 4 and 300 Mbit/s the proof takes 2,617 cuts (5,317 without), and
-// its optimum is the exact table's.
+// Nodes whose descendants alone take the incumbent's bottleneck on the
+// cloud go to the device (throughput_bnb.cpp, fixByClosures): on a
+// 1,000-node layered DAG at load 4 and 900 Mbit/s (seed 2) the proof takes
+// 22,360 cuts (102,280 without).
 TEST(Throughput, BranchAndBoundFixesNodesByTheirClosures) {
-  const LayeredTable t(300, 3, 4);
+  const LayeredTable t(1000, 2, 4);
   const LatencyProblem pr = t.problem();
-  const double bw = 300;
+  const double bw = 900;
   const ThroughputResult search = bestThroughputPlan(pr, bw);
-  const ProvenThroughput r = provenThroughputPlan(pr, bw, search.plan, search.bound_ms, 4000);
+  const ProvenThroughput r = provenThroughputPlan(pr, bw, search.plan, search.bound_ms, 50000);
   ASSERT_TRUE(r.proven) << r.cuts << " cuts";
-  ThroughputMethod method = ThroughputMethod::lagrangian;
-  const auto table = throughputBands(pr, 0.1, 1000, &method);
-  ASSERT_EQ(method, ThroughputMethod::exact);
-  EXPECT_NEAR(r.bottleneck_ms, t.msAt(table, bw), 2e-9 * r.bottleneck_ms);
   EXPECT_TRUE(isValidPlan(t.sc.graph, r.plan));
+  EXPECT_NEAR(t.msOf(r.plan, bw), r.bottleneck_ms, 1e-9 * r.bottleneck_ms);
+  EXPECT_LE(r.bottleneck_ms, search.bottleneck_ms);
+  EXPECT_GE(r.bottleneck_ms, search.bound_ms);
 }
 
 // A plateau: 20 branches read a large raw input; every plan that runs any
