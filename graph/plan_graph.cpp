@@ -67,6 +67,21 @@ NodeEdges nodeEdges(const PlanGraph& g) {
   return e;
 }
 
+size_t descendantWords(const PlanGraph& g) { return (static_cast<size_t>(g.num_nodes) + 63) / 64; }
+
+std::vector<uint64_t> descendantBits(const PlanGraph& g, const NodeEdges& edges) {
+  const size_t words = descendantWords(g);
+  std::vector<uint64_t> desc(static_cast<size_t>(g.num_nodes) * words, 0);
+  for (int v = g.num_nodes - 1; v >= 0; --v) {
+    uint64_t* d = &desc[v * words];
+    d[v / 64] |= 1ULL << (v % 64);
+    for (int t : edges.out[v])
+      for (int r : g.tensors[t].consumers)
+        for (size_t w = 0; w < words; ++w) d[w] |= desc[r * words + w];
+  }
+  return desc;
+}
+
 NodeKeys::NodeKeys(std::vector<std::string> keys) : names_(std::move(keys)) {
   for (int v = 0; v < size(); ++v) index_.emplace(names_[v], v);
 }

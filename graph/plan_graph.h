@@ -5,6 +5,7 @@
 // the data tensors that matter for a split: graph inputs (produced by the
 // device) and node outputs that some node reads or that are graph outputs.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -33,6 +34,12 @@ struct NodeEdges {
   std::vector<std::vector<int>> in, out;
 };
 NodeEdges nodeEdges(const PlanGraph& g);
+
+// Per node, its descendants (itself included) as a bitset of
+// descendantWords(g) words: node v's set is words [v·W, (v+1)·W), bit u of
+// word u / 64. n^2 / 8 bytes in all. Nodes must be in topological order.
+size_t descendantWords(const PlanGraph& g);
+std::vector<uint64_t> descendantBits(const PlanGraph& g, const NodeEdges& edges);
 
 // Transfer precision of the cut tensors. `mixed`: each cut tensor has its own
 // bit width (docs/precision.md); never a table request's precision.

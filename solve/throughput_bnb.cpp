@@ -15,9 +15,10 @@
 // the incumbent. Before its bound, a subproblem fixes to the device the
 // nodes that can't be on the cloud in a better plan: on the cloud a node
 // brings all its descendants, and where their cloud time alone reaches the
-// incumbent's bottleneck, the node goes to the device. A subproblem is dropped when its bound reaches the
-// incumbent; otherwise it is split on one node, put on the device (with its
-// producers) in one child and on the cloud (with its readers) in the other.
+// incumbent's bottleneck, the node goes to the device. A subproblem is
+// dropped when its bound reaches the incumbent; otherwise it is split on
+// one node, put on the device (with its producers) in one child and on the
+// cloud (with its readers) in the other.
 // The node is taken from where the subproblem's cuts disagree: of the nodes
 // that the plan with the most device time runs on the device and the plan
 // with the least runs on the cloud, the one with the most work
@@ -136,15 +137,8 @@ class BranchAndBound {
   void closureSums() {
     const int n = g_.num_nodes;
     if (n > kClosureMaxNodes) return;
-    const size_t words = (static_cast<size_t>(n) + 63) / 64;
-    std::vector<uint64_t> desc(static_cast<size_t>(n) * words, 0);
-    for (int v = n - 1; v >= 0; --v) {
-      uint64_t* d = &desc[v * words];
-      d[v / 64] |= 1ULL << (v % 64);
-      for (int t : adj_.out[v])
-        for (int r : g_.tensors[t].consumers)
-          for (size_t w = 0; w < words; ++w) d[w] |= desc[r * words + w];
-    }
+    const size_t words = descendantWords(g_);
+    const std::vector<uint64_t> desc = descendantBits(g_, adj_);
     desc_cloud_.resize(n);
     for (int v = 0; v < n; ++v) {
       double total = 0;

@@ -357,16 +357,8 @@ class StageBound {
       return pr.costs.device_ms[a] * load_ * pr.costs.cloud_ms[b] < pr.costs.device_ms[b] * load_ * pr.costs.cloud_ms[a];
     });
     if (n_ > kDescendantsMaxNodes) return;
-    words_ = (static_cast<size_t>(n_) + 63) / 64;
-    desc_.assign(static_cast<size_t>(n_) * words_, 0);
-    const NodeEdges edges = nodeEdges(pr.graph);
-    for (int v = n_ - 1; v >= 0; --v) {
-      uint64_t* d = &desc_[v * words_];
-      d[v / 64] |= 1ULL << (v % 64);
-      for (int t : edges.out[v])
-        for (int r : pr.graph.tensors[t].consumers)
-          for (size_t w = 0; w < words_; ++w) d[w] |= desc_[r * words_ + w];
-    }
+    words_ = descendantWords(pr.graph);
+    desc_ = descendantBits(pr.graph, nodeEdges(pr.graph));
   }
 
   // The frontier after deciding nodes 0..v: the live tensors and their
