@@ -32,6 +32,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -79,6 +80,8 @@ CutNetwork::CutNetwork(const PlanGraph& g, const NodeCosts& costs, Precision p,
   for (const auto& t : g.tensors)
     if (t.is_output && t.producer >= 0 && t.size_known) down_bytes_[t.producer] += t.bytes;
   addPairs(g, p);
+  inf_ = std::make_shared<LazyArcs>();
+  inc_ = std::make_shared<LazyIncidence>();
   closeSides();
   buildRows();
 }
@@ -90,8 +93,10 @@ CutNetwork CutNetwork::withForced(const std::vector<signed char>& forced) const 
   n.costs_ = costs_;
   n.forced_ = forced;
   n.down_bytes_ = down_bytes_;
-  n.pairs_ = pairs_;
+  n.pairs_ = pairs_;  // shared, not copied
+  n.terminal_tied_ = terminal_tied_;
   n.inf_ = inf_;
+  n.inc_ = inc_;
   n.closeSides();
   n.buildRows();
   return n;
@@ -99,6 +104,8 @@ CutNetwork CutNetwork::withForced(const std::vector<signed char>& forced) const 
 
 // Pairs (a, b, cap a->b, cap b->a) in the reversed orientation.
 void CutNetwork::addPairs(const PlanGraph& g, Precision p) {
+  auto shared = std::make_shared<std::vector<Pair>>();
+  std::vector<Pair>& pairs = *shared;
   // Reserved up front: growing by doubling copies the pairs and faults in
   // fresh pages each time.
   size_t count = 0;
@@ -106,25 +113,77 @@ void CutNetwork::addPairs(const PlanGraph& g, Precision p) {
     const size_t k = t.consumers.size();
     count += !t.size_known || k <= 1 ? k : 1 + 2 * k;
   }
-  pairs_.reserve(count);
+  pairs.reserve(count);
   for (const auto& t : g.tensors) {
     if (t.consumers.empty()) continue;
     const int u = t.producer < 0 ? kDeviceVertex : t.producer + 2;
     if (!t.size_known) {
-      for (int c : t.consumers) pairs_.push_back({c + 2, u, kInf, kInf});
+      for (int c : t.consumers) pairs.push_back({c + 2, u, kInf, kInf});
       continue;
     }
     const double bytes = sentBytes(t, p);
     if (t.consumers.size() == 1) {
-      pairs_.push_back({t.consumers[0] + 2, u, bytes, kInf});
+      pairs.push_back({t.consumers[0] + 2, u, bytes, kInf});
       continue;
     }
     const int x = 2 + num_nodes_ + num_aux_++;
-    pairs_.push_back({x, u, bytes, 0});
+    pairs.push_back({x, u, bytes, 0});
     for (int c : t.consumers) {
-      pairs_.push_back({c + 2, x, kInf, 0});
-      pairs_.push_back({u, c + 2, kInf, 0});
+      pairs.push_back({c + 2, x, kInf, 0});
+      pairs.push_back({u, c + 2, kInf, 0});
     }
+  }
+  // An infinite arc into the device or out of the cloud ties vertices to a
+  // side whatever is forced.
+  terminal_tied_ = false;
+  for (const auto& pr : pairs)
+    terminal_tied_ |= (pr.b == kDeviceVertex && pr.ab < 0) || (pr.a == kDeviceVertex && pr.ba < 0) ||
+                      (pr.a == kCloudVertex && pr.ab < 0) || (pr.b == kCloudVertex && pr.ba < 0);
+  pairs_ = std::move(shared);
+}
+
+// The infinite arcs, out of and into each vertex, as compact rows: built by
+// the first network that needs them, once, for every network withForced
+// makes from the same graph (a branch and bound makes one per subproblem).
+const CutNetwork::Incidence& CutNetwork::incidence() const {
+  std::call_once(inc_->once, [&] {
+    const int nv = vertexCount();
+    Incidence& inc = inc_->rows;
+    inc.first.assign(nv + 1, 0);
+    for (const auto& pr : *pairs_) { ++inc.first[pr.a + 1]; ++inc.first[pr.b + 1]; }
+    for (int v = 0; v < nv; ++v) inc.first[v + 1] += inc.first[v];
+    inc.pair.resize(inc.first[nv]);
+    std::vector<int> next(inc.first.begin(), inc.first.end() - 1);
+    for (size_t i = 0; i < pairs_->size(); ++i) {
+      const Pair& pr = (*pairs_)[i];
+      inc.pair[next[pr.a]++] = static_cast<int>(i);
+      inc.pair[next[pr.b]++] = static_cast<int>(i);
+    }
+  });
+  return inc_->rows;
+}
+
+const CutNetwork::InfiniteArcs& CutNetwork::infiniteArcs() const {
+  std::call_once(inf_->once, [&] { buildInfiniteArcs(inf_->rows); });
+  return inf_->rows;
+}
+
+void CutNetwork::buildInfiniteArcs(InfiniteArcs& rows) const {
+  const int nv = vertexCount();
+  auto& [out_first, out_head, in_first, in_head] = rows;
+  out_first.assign(nv + 1, 0);
+  in_first.assign(nv + 1, 0);
+  for (const auto& pr : *pairs_) {
+    if (pr.ab < 0) { ++out_first[pr.a + 1]; ++in_first[pr.b + 1]; }
+    if (pr.ba < 0) { ++out_first[pr.b + 1]; ++in_first[pr.a + 1]; }
+  }
+  for (int v = 0; v < nv; ++v) { out_first[v + 1] += out_first[v]; in_first[v + 1] += in_first[v]; }
+  out_head.resize(out_first[nv]);
+  in_head.resize(in_first[nv]);
+  std::vector<int> on(out_first.begin(), out_first.end() - 1), in(in_first.begin(), in_first.end() - 1);
+  for (const auto& pr : *pairs_) {
+    if (pr.ab < 0) { out_head[on[pr.a]++] = pr.b; in_head[in[pr.b]++] = pr.a; }
+    if (pr.ba < 0) { out_head[on[pr.b]++] = pr.a; in_head[in[pr.a]++] = pr.b; }
   }
 }
 
@@ -136,34 +195,10 @@ void CutNetwork::closeSides() {
   side_.assign(nv, kFree);
   side_[kDeviceVertex] = kDevice;
   side_[kCloudVertex] = kCloud;
-  bool seeded = false;
+  bool seeded = terminal_tied_;
   for (int v = 0; v < num_nodes_; ++v) seeded |= (side_[v + 2] = forced_[v]) != kFree;
-  for (const auto& pr : pairs_)  // an infinite arc into the device or out of the cloud
-    seeded |= (pr.b == kDeviceVertex && pr.ab < 0) || (pr.a == kDeviceVertex && pr.ba < 0) ||
-              (pr.a == kCloudVertex && pr.ab < 0) || (pr.b == kCloudVertex && pr.ba < 0);
-  if (!seeded) return;  // nothing is tied to a side: skip building the adjacency
-  // The infinite arcs, out of and into each vertex, as compact rows (built
-  // once, shared by the networks withForced makes).
-  if (!inf_) {
-    auto rows = std::make_shared<InfiniteArcs>();
-    auto& [out_first, out_head, in_first, in_head] = *rows;
-    out_first.assign(nv + 1, 0);
-    in_first.assign(nv + 1, 0);
-    for (const auto& pr : pairs_) {
-      if (pr.ab < 0) { ++out_first[pr.a + 1]; ++in_first[pr.b + 1]; }
-      if (pr.ba < 0) { ++out_first[pr.b + 1]; ++in_first[pr.a + 1]; }
-    }
-    for (int v = 0; v < nv; ++v) { out_first[v + 1] += out_first[v]; in_first[v + 1] += in_first[v]; }
-    out_head.resize(out_first[nv]);
-    in_head.resize(in_first[nv]);
-    std::vector<int> on(out_first.begin(), out_first.end() - 1), in(in_first.begin(), in_first.end() - 1);
-    for (const auto& pr : pairs_) {
-      if (pr.ab < 0) { out_head[on[pr.a]++] = pr.b; in_head[in[pr.b]++] = pr.a; }
-      if (pr.ba < 0) { out_head[on[pr.b]++] = pr.a; in_head[in[pr.a]++] = pr.b; }
-    }
-    inf_ = std::move(rows);
-  }
-  const auto& [out_first, out_head, in_first, in_head] = *inf_;
+  if (!seeded) return;  // nothing is tied to a side: the arcs' rows are not needed
+  const auto& [out_first, out_head, in_first, in_head] = infiniteArcs();
   std::vector<int> work;
   for (int v = 0; v < nv; ++v)
     if (side_[v] != kFree) work.push_back(v);
@@ -208,9 +243,9 @@ void CutNetwork::buildRows() {
     }  // arcs out of the sink side or into the source side never count
   };
   std::vector<const Pair*> inner;
-  for (const auto& pr : pairs_) {
+  auto add = [&](const Pair& pr) {
     if (index_[pr.a] >= 0 && index_[pr.b] >= 0) {
-      if (pr.ab == 0 && pr.ba == 0) continue;
+      if (pr.ab == 0 && pr.ba == 0) return;
       ++first_[index_[pr.a] + 1];
       ++first_[index_[pr.b] + 1];
       inner.push_back(&pr);
@@ -218,6 +253,21 @@ void CutNetwork::buildRows() {
       terminalArc(pr.a, pr.b, pr.ab);
       terminalArc(pr.b, pr.a, pr.ba);
     }
+  };
+  if (2 * nf >= nv) {
+    for (const auto& pr : *pairs_) add(pr);
+  } else {
+    // Mostly merged (a branch and bound's subproblem): only the pairs that
+    // touch a free vertex, each once. Pairs between merged vertices are
+    // constants of every plan, or, when infinite from the cloud side to the
+    // device side, a contradiction closeSides has already reported.
+    const Incidence& inc = incidence();
+    for (int v : free_vertex_)
+      for (int e = inc.first[v]; e < inc.first[v + 1]; ++e) {
+        const Pair& pr = (*pairs_)[inc.pair[e]];
+        const int other = pr.a == v ? pr.b : pr.a;
+        if (index_[other] < 0 || v == pr.a) add(pr);
+      }
   }
   for (int i = 0; i < nf; ++i) first_[i + 1] += first_[i];
   head_.resize(first_[nf]);
@@ -353,7 +403,7 @@ std::vector<NetworkArc> CutNetwork::arcs(const CutWeights& w) const {
     out.push_back({v + 2, kCloudVertex, forced_[v] == kCloud ? -1.0 : w.device * costs_->device_ms[v]});
   }
   // Pairs are stored reversed: a->b here is b->a in the device-source network.
-  for (const auto& pr : pairs_) {
+  for (const auto& pr : *pairs_) {
     if (pr.ab != 0) out.push_back({pr.b, pr.a, cap(pr.ab, w.up_per_byte)});
     if (pr.ba != 0) out.push_back({pr.a, pr.b, cap(pr.ba, w.up_per_byte)});
   }

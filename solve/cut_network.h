@@ -3,6 +3,7 @@
 // search all re-solve the same structure with other capacities).
 #pragma once
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "cost_model.h"
@@ -64,10 +65,26 @@ class CutNetwork {
   const NodeCosts* costs_;
   std::vector<signed char> forced_;
   std::vector<double> down_bytes_;  // per node: graph outputs it makes
-  std::vector<Pair> pairs_;         // reversed orientation (see .cpp)
+  std::shared_ptr<const std::vector<Pair>> pairs_;  // reversed orientation (see .cpp); shared by withForced
+  bool terminal_tied_ = false;      // an infinite arc into the device or out of the cloud
   // Infinite arcs as rows: out first, out heads, in first, in heads.
   struct InfiniteArcs { std::vector<int> out_first, out_head, in_first, in_head; };
-  std::shared_ptr<const InfiniteArcs> inf_;
+  struct LazyArcs {
+    std::once_flag once;
+    InfiniteArcs rows;
+  };
+  std::shared_ptr<LazyArcs> inf_;  // shared by withForced's networks
+  // Per vertex, the pairs that touch it (for networks with few free
+  // vertices), built once like the infinite arcs' rows.
+  struct Incidence { std::vector<int> first, pair; };
+  struct LazyIncidence {
+    std::once_flag once;
+    Incidence rows;
+  };
+  std::shared_ptr<LazyIncidence> inc_;
+  const Incidence& incidence() const;
+  const InfiniteArcs& infiniteArcs() const;
+  void buildInfiniteArcs(InfiniteArcs& rows) const;
   // Reduced network: free vertices only; side_ is kFree or the terminal.
   std::vector<signed char> side_;
   std::vector<int> index_;  // vertex -> free index, or -1
