@@ -2,6 +2,8 @@
 // bound over the nodes' sides, bounded by min-cut Lagrangian bounds
 // (docs/throughput.md, "Branch and bound").
 #pragma once
+#include <memory>
+
 #include "latency_planner.h"
 
 namespace onnxcut {
@@ -27,5 +29,23 @@ struct ProvenThroughput {
 // min cuts; the bound is then the least of the open subproblems' bounds.
 ProvenThroughput provenThroughputPlan(const LatencyProblem& pr, double up_mbps, const DeviceSet& incumbent,
                                       double root_bound_ms, long long cut_budget);
+
+// The same for a series of bandwidths of one problem, keeping the search
+// tree between checks: a check starts from the previous one's leaves,
+// judged at its own bandwidth, instead of from the root. The tree serves
+// while the incumbents do not rise (checks by increasing bandwidth along an
+// envelope); otherwise a check starts from the root.
+class ThroughputChecks {
+ public:
+  explicit ThroughputChecks(const LatencyProblem& pr, double fixing_limit_ms = 0);
+  ~ThroughputChecks();
+  ThroughputChecks(const ThroughputChecks&) = delete;
+  ThroughputChecks& operator=(const ThroughputChecks&) = delete;
+  ProvenThroughput check(double up_mbps, const DeviceSet& incumbent, double root_bound_ms, long long cut_budget);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace onnxcut

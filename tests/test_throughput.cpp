@@ -350,6 +350,121 @@ TEST(Throughput, BranchAndBoundEqualsBruteForce) {
   EXPECT_LT(proven_small, checked);  // the small budget really stops some
 }
 
+// Checks sharing one tree (ThroughputChecks): bandwidths up and down, with
+// budgets too small to finish in between (the next check continues from
+// the open subproblems), with the fixings at a fixed limit and at the
+// incumbent's. Every proven check is the brute-force optimum, every bound
+// holds, and no plan is worse than its incumbent.
+TEST(Throughput, BranchAndBoundKeepsItsTreeBetweenChecks) {
+  int proven = 0, checks = 0;
+  for (uint64_t seed = 44500; seed < 44620; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    RandomOptions ro;
+    ro.extreme_values = seed % 5 == 0;
+    RandomCase rc = randomCase(seed, ro);
+    rc.net.load = std::array<double, 3>{1, 4, 16}[seed % 3];  // loaded clouds: nodes fixed by their closures
+    const auto forced = forcedOf(rc);
+    if (!forced) continue;
+    const LatencyProblem pr{rc.graph, rc.costs, *forced, rc.net};
+    const std::vector<double> bws = {0.5, 2, 3, 8, 30, 31, 120, 20, 4, 900, 1.5};
+    std::vector<double> opt, start;
+    std::vector<DeviceSet> incumbents;
+    for (double bw : bws) {
+      opt.push_back(bruteForceMin(rc.graph, *forced, [&](const DeviceSet& d) { return bottleneckOf(rc, d, bw); }));
+      // Every other incumbent poor (mostly on the device): the thresholds
+      // rise and fall.
+      incumbents.push_back(optimalLatencyPlan(pr, incumbents.size() % 2 ? bw : 1e-3));
+      start.push_back(bottleneckOf(rc, incumbents.back(), bw));
+    }
+    // Fixings at the incumbents' (0), and at least at the largest incumbent
+    // of the first six checks (later ones rise above it, and must start
+    // over).
+    const double limit = *std::max_element(start.begin(), start.begin() + 6);
+    for (double fixing : {0.0, limit}) {
+      ThroughputChecks tree(pr, fixing);
+      for (size_t i = 0; i < bws.size(); ++i) {
+        const double bw = bws[i];
+        const long long budget = (i + seed) % 3 == 0 ? 2 : 1LL << 40;
+        const ProvenThroughput r = tree.check(bw, incumbents[i], 0, budget);
+        ++checks;
+        EXPECT_TRUE(isValidPlan(rc.graph, r.plan));
+        EXPECT_TRUE(respectsForced(r.plan, *forced));
+        EXPECT_NEAR(bottleneckOf(rc, r.plan, bw), r.bottleneck_ms, 1e-9 * std::max(1.0, opt[i]));
+        EXPECT_LE(r.bottleneck_ms, start[i] * (1 + 1e-12));
+        EXPECT_GE(r.bottleneck_ms, opt[i] * (1 - 1e-12));
+        EXPECT_LE(r.bound_ms, opt[i] * (1 + 1e-12) + 1e-300) << bw << " Mbit/s";
+        if (budget > 2) EXPECT_TRUE(r.proven) << bw << " Mbit/s";
+        if (r.proven) {
+          ++proven;
+          EXPECT_NEAR(r.bottleneck_ms, opt[i], 1e-9 * std::max(1.0, opt[i])) << bw << " Mbit/s";
+        }
+      }
+    }
+  }
+  EXPECT_GT(checks, 1500);
+  EXPECT_GT(proven, checks / 2);
+}
+
+// Fixings by closures are made against the incumbent: a tree kept from a
+// check with a lower incumbent has lost plans the next check needs, and
+// that check must start over. Two nodes a -> b, load 4: at 3 Mbit/s from
+// the optimum (a on the device, b on the cloud: 4 ms), a and b, whose
+// descendants take 8 and 4 ms on the cloud, are fixed to the device. At
+// 1 Mbit/s from the all-device plan (12 ms), the optimum is all-cloud
+// (8.5 ms: the raw input's transfer), which those fixings exclude.
+TEST(Throughput, BranchAndBoundTreeStartsOverWhenTheIncumbentRises) {
+  PlanGraph g;
+  g.num_nodes = 2;
+  g.tensors.push_back({-1, {0}, 1062.5, true, true, false});  // raw input: 8.5 ms at 1 Mbit/s
+  g.tensors.push_back({0, {1}, 1125, true, true, false});     // 9 ms at 1 Mbit/s, 3 at 3
+  g.tensors.push_back({1, {}, 1, true, true, true});
+  NodeCosts c;
+  c.device_ms = {2, 10};
+  c.cloud_ms = {1, 1};
+  const std::vector<signed char> forced(2, kFree);
+  Network net;
+  net.load = 4;
+  const LatencyProblem pr{g, c, forced, net};
+  ThroughputChecks tree(pr);
+  const ProvenThroughput fast = tree.check(3, DeviceSet{1, 0}, 0, 1000);
+  ASSERT_TRUE(fast.proven);
+  EXPECT_NEAR(fast.bottleneck_ms, 4, 1e-9);
+  const ProvenThroughput slow = tree.check(1, DeviceSet{1, 1}, 0, 1000);
+  ASSERT_TRUE(slow.proven);
+  EXPECT_NEAR(slow.bottleneck_ms, 8.5, 1e-9);
+  EXPECT_EQ(slow.plan, (DeviceSet{0, 0}));
+}
+
+// What the kept tree saves: the checks of a 300-node layered DAG (load 4,
+// seed 2) at 40 bandwidths over 200-1000 Mbit/s, as a table's branch and
+// bound makes them (by increasing bandwidth, each from the best plan so
+// far), prove the same optima with one tree in fewer than half the cuts of
+// fresh checks.
+TEST(Throughput, BranchAndBoundTreeSavesCutsOverATable) {
+  const LayeredTable t(300, 2, 4);
+  const LatencyProblem pr = t.problem();
+  std::vector<double> bws;
+  for (int k = 0; k < 40; ++k) bws.push_back(200 * std::pow(5.0, k / 39.0));
+  std::vector<DeviceSet> incumbents;
+  double limit = 0;
+  for (double bw : bws) {
+    incumbents.push_back(bestThroughputPlan(pr, bw).plan);
+    limit = std::max(limit, t.msOf(incumbents.back(), bw));
+  }
+  ThroughputChecks tree(pr, limit);
+  long long fresh_cuts = 0, tree_cuts = 0;
+  for (size_t i = 0; i < bws.size(); ++i) {
+    const ProvenThroughput fresh = provenThroughputPlan(pr, bws[i], incumbents[i], 0, 1LL << 40);
+    const ProvenThroughput kept = tree.check(bws[i], incumbents[i], 0, 1LL << 40);
+    ASSERT_TRUE(fresh.proven && kept.proven) << bws[i] << " Mbit/s";
+    EXPECT_NEAR(kept.bottleneck_ms, fresh.bottleneck_ms, 2e-9 * fresh.bottleneck_ms) << bws[i] << " Mbit/s";
+    fresh_cuts += fresh.cuts;
+    tree_cuts += kept.cuts;
+  }
+  std::printf("40 checks: %lld cuts with one tree, %lld fresh\n", tree_cuts, fresh_cuts);
+  EXPECT_LT(2 * tree_cuts, fresh_cuts);
+}
+
 // Nodes whose descendants alone take the incumbent's bottleneck on the
 // cloud go to the device (throughput_bnb.cpp, fixByClosures): on a
 // 1,000-node layered DAG at load 4 and 900 Mbit/s (seed 2) the proof takes
