@@ -43,7 +43,16 @@ case $cmd in
     # never leave once `rate` shrinks the bucket below its size: tbf does not
     # re-split queued packets, so the link stalls for good (seen: 5 packets
     # of ~3.3 KB stuck behind a 3,100-byte bucket, no reply for 30 s). So
-    # they are turned off, and the link is not made if that fails.
+    # they are turned off, and the link is not made if that fails. That is
+    # not enough on recent kernels: TCP builds multi-segment packets anyway
+    # (segmented in software after the qdisc), and the stall came back
+    # (1 run in 4); one segment per packet (gso_max_segs 1) is what keeps
+    # every queued packet within the smallest bucket.
+    for side in "$dev $vd" "$srv $vs"; do
+      set -- $side
+      ip -n "$1" link set dev "$2" gso_max_segs 1 ||
+        { echo "shaped_link: cannot limit $2 to one segment per packet (gso_max_segs)" >&2; ip netns del "$dev"; ip netns del "$srv"; exit 1; }
+    done
     command -v ethtool >/dev/null || { echo "shaped_link: ethtool not found (scripts/setup.sh installs it): needed to keep packets MTU-sized" >&2; ip netns del "$dev"; ip netns del "$srv"; exit 1; }
     for side in "$dev $vd" "$srv $vs"; do
       set -- $side
