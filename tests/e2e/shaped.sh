@@ -39,21 +39,29 @@ with open(sys.argv[2], "w") as f:
 PY
 "$cli" plan "$model" --costs "$work/costs.csv" --rtt-ms 0.2 --min-mbps 0.5 --max-mbps 1000 --emit-onnx -o "$work/plan" > /dev/null
 # Two rates in different bands: the plan at 200 Mbit/s and the first rate
-# below it whose band plan differs (searched down to 1 Mbit/s).
+# below it (searched down to 1 Mbit/s) whose band's plan is clearly better
+# there than the fast one's: by 25 %, well past the runner's 10 % switching
+# margin. With measured costs the bands move from run to run; a rate in a
+# narrow band whose plan is only a few percent better (seen: 19 Mbit/s in
+# [17.7, 20.4), 3 %) would rightly not make the runner switch.
 read -r hi lo plan_hi plan_lo < <(python3 - "$work/plan/plan-table.json" <<'PY'
 import json, sys
 t = json.load(open(sys.argv[1]))
 bands = t["tables"][0]["bands"]
+plans = {p["id"]: p for p in t["plans"]}
 def plan(m): return next(b["plan"] for b in bands if b["min_mbps"] <= m < b["max_mbps"])
+def latency(k, m):  # cost-model.md, without the RTT (0.2 ms here)
+    p = plans[k]
+    return p["device_ms"] + p["cloud_ms"] + (p["up_bytes"] + p["down_bytes"]) * 8 / (m * 1e3)
 hi = 200.0
 for lo in (100, 50, 20, 10, 5, 2, 1):
-    if plan(lo) != plan(hi):
+    if plan(lo) != plan(hi) and latency(plan(hi), lo) >= 1.25 * latency(plan(lo), lo):
         print(hi, lo, plan(hi), plan(lo)); break
 else:
     print(hi, 0, plan(hi), -1)
 PY
 )
-[ "$lo" != 0 ] || { echo "FAIL: the table picks one plan from 1 to 200 Mbit/s; the test needs a switch"; exit 1; }
+[ "$lo" != 0 ] || { echo "FAIL: no plan from 1 to 200 Mbit/s is 25 % better than the 200 Mbit/s one; the test needs a switch"; exit 1; }
 echo "plan $plan_hi at $hi Mbit/s, plan $plan_lo at $lo Mbit/s"
 addr=$("$link" start "$name" "$hi")
 "$link" srv "$name" node "$root/scripts/onnxcut_server.js" "$work/plan" --host "$addr" --port 7070 > "$work/server.log" 2>&1 &
