@@ -53,25 +53,32 @@ constexpr double kBoundedComparisonsPerNode = 1e6;
 // ... and at most this many (about 2-3 s) on larger graphs.
 constexpr double kBoundedComparisonsMax = 1e9;
 // Branch-and-bound effort for one table: min(kBranchAndBoundWork / s,
-// kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 4 s
-// at 1,000 nodes. One cut costs more than linearly in the graph's size
-// (about 40 us at 1,000 nodes, 6 ms at 10,000 in the subproblems), hence
-// the quadratic term past 2,000 (docs/throughput.md).
-constexpr double kBranchAndBoundWork = 2e8;
-constexpr double kBranchAndBoundWork2 = 4e11;
-// Below this many cuts (graphs of about 2,500 nodes and more) the branch and
+// kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 6 s
+// at 1,000 nodes (500,000 cuts). One cut costs more than linearly in the
+// graph's size (in the subproblems of a table, with the networks' shared
+// rows: about 11-17 us at 1,000 nodes, 30 us at 2,500, 70 us at 5,000),
+// hence the quadratic term past 2,000 (docs/throughput.md). 5x the budget
+// of 2e8 / s and 4e11 / s^2, which took about 4 s at 1,000 nodes when a
+// cut cost 40 us.
+constexpr double kBranchAndBoundWork = 1e9;
+constexpr double kBranchAndBoundWork2 = 2e12;
+// Below this many cuts (graphs of about 4,500 nodes and more) the branch and
 // bound rarely proves a breakpoint and is not run: a 10,000-node table
-// spent 7 s in it for no gain in its proven ratio.
-constexpr long long kBranchAndBoundMinCuts = 5000;
+// spent 7 s in it for no gain in its proven ratio. Scaled with the budget,
+// so the size where it stops is the same.
+constexpr long long kBranchAndBoundMinCuts = 25000;
 // The DP's bound counts what a frontier forces (StageBound) up to this many
 // nodes: it costs O(nodes) per distinct set of cloud-made live tensors and
 // step (a 10,000-node layered table without this limit: 16 s → 126 s;
 // 2,000 nodes: 3.7 s → 5.5 s, 19 bands unproven instead of 33).
 constexpr int kDescendantsMaxNodes = 2000;
 // Where the bounded DP can't prove a whole table, the ranges of low
-// bandwidths it tries, by bisection over log bandwidth: 3 tries place the
-// split to within 1/8 of the range (half a decade over 0.1-1000 Mbit/s).
-constexpr int kDpRangeTries = 3;
+// bandwidths it tries, by bisection over log bandwidth: 2 tries place the
+// split to within 1/4 of the range (a decade over 0.1-1000 Mbit/s). A
+// third try (half a decade) cost 1-1.9 s on the 1,000-node layered tables
+// at load 4 and failed on both; with the branch and bound's tree kept
+// between checks the decade above the split is cheaper to leave to it.
+constexpr int kDpRangeTries = 2;
 // A plan must beat the envelope by this much (relative) to count as better.
 constexpr double kImprovement = 1e-9;
 

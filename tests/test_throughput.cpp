@@ -606,6 +606,28 @@ TEST(Throughput, BoundedDpProvesTheLowBandwidthsAlone) {
   EXPECT_LT(proven, static_cast<int>(part.size()));
 }
 
+// Issue 16, part 3: a 1,000-node layered DAG's table at load 4 is exact at
+// the default effort (before the branch and bound kept its tree between
+// checks: proven to 0.998 only, 26-49 bands unproven). The budgets are
+// counts of cuts and dominance tests, so this holds on any machine. Its
+// plans at five bandwidths above the DP's range are those a single check
+// proves optimal.
+TEST(Throughput, LayeredTableAtLoad4ExactByDefault) {
+  const LayeredTable t(1000, 1, 4);
+  const LatencyProblem pr = t.problem();
+  ThroughputMethod method = ThroughputMethod::lagrangian;
+  const auto bands = throughputBands(pr, 0.1, 1000, &method, ThroughputEffort{});
+  ASSERT_EQ(method, ThroughputMethod::exact);
+  for (const auto& b : bands) EXPECT_EQ(b.proven_ratio, 1.0);
+  for (double bw : {150.0, 300.0, 500.0, 800.0, 1000.0}) {
+    const double ms = t.msAt(bands, bw);
+    const ThroughputResult search = bestThroughputPlan(pr, bw);
+    const ProvenThroughput single = provenThroughputPlan(pr, bw, search.plan, search.bound_ms, 1LL << 40);
+    ASSERT_TRUE(single.proven) << bw << " Mbit/s";
+    EXPECT_NEAR(ms, single.bottleneck_ms, 2e-9 * ms) << bw << " Mbit/s";
+  }
+}
+
 TEST(Throughput, ProofEffortOutsideItsRangeIsRejected) {
   for (double bad : {-1.0, std::nan(""), kMaxProofEffort * 2}) {
     PlanOptions opt;
