@@ -393,7 +393,9 @@ TEST(Throughput, BranchAndBoundKeepsItsTreeBetweenChecks) {
         EXPECT_LE(r.bottleneck_ms, start[i] * (1 + 1e-12));
         EXPECT_GE(r.bottleneck_ms, opt[i] * (1 - 1e-12));
         EXPECT_LE(r.bound_ms, opt[i] * (1 + 1e-12) + 1e-300) << bw << " Mbit/s";
-        if (budget > 2) EXPECT_TRUE(r.proven) << bw << " Mbit/s";
+        if (budget > 2) {
+          EXPECT_TRUE(r.proven) << bw << " Mbit/s";
+        }
         if (r.proven) {
           ++proven;
           EXPECT_NEAR(r.bottleneck_ms, opt[i], 1e-9 * std::max(1.0, opt[i])) << bw << " Mbit/s";
