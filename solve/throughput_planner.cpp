@@ -53,20 +53,21 @@ constexpr double kBoundedComparisonsPerNode = 1e6;
 // ... and at most this many (about 2-3 s) on larger graphs.
 constexpr double kBoundedComparisonsMax = 1e9;
 // Branch-and-bound effort for one table: min(kBranchAndBoundWork / s,
-// kBranchAndBoundWork2 / s^2) min cuts for s = nodes + tensors, about 6 s
-// at 1,000 nodes (500,000 cuts). One cut costs more than linearly in the
-// graph's size (in the subproblems of a table, with the networks' shared
-// rows: about 11-17 us at 1,000 nodes, 30 us at 2,500, 70 us at 5,000),
-// hence the quadratic term past 2,000 (docs/throughput.md). 5x the budget
-// of 2e8 / s and 4e11 / s^2, which took about 4 s at 1,000 nodes when a
-// cut cost 40 us.
+// kBranchAndBoundWork3 / s^3) min cuts for s = nodes + tensors: about
+// 500,000 at 1,000 nodes (6 s at most; a cut in a table's subproblems costs
+// 11-17 us there, with the networks' shared rows), 62,500 at 2,000, 7,800
+// at 4,000. The first cuts of a check run on nearly the whole network, and
+// their cost grows with its size (at 4,000 nodes 6,250 cuts took 5.2 s and
+// 31,000 took 10.6 s for a proven ratio of 0.9594 vs 0.9604), hence the
+// steep term (docs/throughput.md). Before the tree was kept between checks
+// (issue 16, fifth round) the budget was min(2e8 / s, 4e11 / s^2), about
+// 4 s at 1,000 nodes when a cut cost 40 us there.
 constexpr double kBranchAndBoundWork = 1e9;
-constexpr double kBranchAndBoundWork2 = 2e12;
-// Below this many cuts (graphs of about 4,500 nodes and more) the branch and
+constexpr double kBranchAndBoundWork3 = 4e15;
+// Below this many cuts (graphs of about 4,600 nodes and more) the branch and
 // bound rarely proves a breakpoint and is not run: a 10,000-node table
-// spent 7 s in it for no gain in its proven ratio. Scaled with the budget,
-// so the size where it stops is the same.
-constexpr long long kBranchAndBoundMinCuts = 25000;
+// spent 7 s in it for no gain in its proven ratio.
+constexpr long long kBranchAndBoundMinCuts = 5000;
 // The DP's bound counts what a frontier forces (StageBound) up to this many
 // nodes: it costs O(nodes) per distinct set of cloud-made live tensors and
 // step (a 10,000-node layered table without this limit: 16 s → 126 s;
@@ -669,7 +670,7 @@ std::vector<ThroughputBand> throughputBands(const LatencyProblem& pr_in, double 
   long long bnb_cuts =
       effort.branch_and_bound_cuts >= 0
           ? effort.branch_and_bound_cuts
-          : static_cast<long long>(scale * std::min(kBranchAndBoundWork / size, kBranchAndBoundWork2 / (size * size)));
+          : static_cast<long long>(scale * std::min(kBranchAndBoundWork / size, kBranchAndBoundWork3 / (size * size * size)));
   if (effort.branch_and_bound_cuts < 0 && bnb_cuts < kBranchAndBoundMinCuts) bnb_cuts = 0;
   if (bnb_cuts > 0 && proveByBranchAndBound(pr, plans, seen, x_lo, x_bnb_hi, bnb_cuts, bound_at)) return exactBands();
   if (method) *method = ThroughputMethod::lagrangian;
