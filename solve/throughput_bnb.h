@@ -32,9 +32,13 @@ ProvenThroughput provenThroughputPlan(const LatencyProblem& pr, double up_mbps, 
 
 // The same for a series of bandwidths of one problem, keeping the search
 // tree between checks: a check starts from the previous one's leaves,
-// judged at its own bandwidth, instead of from the root. The tree serves
-// while the incumbents do not rise (checks by increasing bandwidth along an
-// envelope); otherwise a check starts from the root.
+// judged at its own bandwidth, instead of from the root (throughput_bnb.cpp,
+// "A tree kept between checks"). The fixings by closures drop plans whose
+// bottleneck reaches max(fixing_limit_ms, the incumbent's), so the tree
+// serves while the incumbents stay below the least such limit used; a
+// check above it starts from the root. A table passes its envelope's
+// largest value (0: always the incumbent's, the tightest fixings). `pr`'s
+// graph, costs and pins must outlive the object.
 class ThroughputChecks {
  public:
   explicit ThroughputChecks(const LatencyProblem& pr, double fixing_limit_ms = 0);
