@@ -142,9 +142,9 @@ void CutNetwork::addPairs(const PlanGraph& g, Precision p) {
   pairs_ = std::move(shared);
 }
 
-// The infinite arcs, out of and into each vertex, as compact rows: built by
-// the first network that needs them, once, for every network withForced
-// makes from the same graph (a branch and bound makes one per subproblem).
+// Per vertex, the pairs that touch it: built by the first network that
+// needs them (one with few free vertices), once, for every network
+// withForced makes from the same graph.
 const CutNetwork::Incidence& CutNetwork::incidence() const {
   std::call_once(inc_->once, [&] {
     const int nv = vertexCount();
@@ -163,6 +163,9 @@ const CutNetwork::Incidence& CutNetwork::incidence() const {
   return inc_->rows;
 }
 
+// The infinite arcs, out of and into each vertex, as compact rows: built by
+// the first network that needs them, once, for every network withForced
+// makes from the same graph (a branch and bound makes one per subproblem).
 const CutNetwork::InfiniteArcs& CutNetwork::infiniteArcs() const {
   std::call_once(inf_->once, [&] { buildInfiniteArcs(inf_->rows); });
   return inf_->rows;
