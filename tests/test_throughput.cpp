@@ -310,6 +310,14 @@ TEST(Throughput, BandsExactByBranchAndBound) {
   for (uint64_t seed = 43000; seed < 43150; ++seed) checkBands(seed, {1, 1 << 30, false}, 15);
 }
 
+// The branch and bound's random cases: pins, unknown sizes, and every fifth
+// seed extreme values.
+RandomCase branchAndBoundCase(uint64_t seed) {
+  RandomOptions ro;
+  ro.extreme_values = seed % 5 == 0;
+  return randomCase(seed, ro);
+}
+
 // One bandwidth: the branch and bound's plan is the brute-force optimum and
 // its bound holds; with a budget too small to finish, the plan is never
 // worse than the incumbent and the bound still holds.
@@ -317,9 +325,7 @@ TEST(Throughput, BranchAndBoundEqualsBruteForce) {
   int proven_small = 0, checked = 0;
   for (uint64_t seed = 44000; seed < 44300; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    RandomOptions ro;
-    ro.extreme_values = seed % 5 == 0;
-    const RandomCase rc = randomCase(seed, ro);
+    const RandomCase rc = branchAndBoundCase(seed);
     const auto forced = forcedOf(rc);
     if (!forced) continue;
     const double up = rc.net.up_mbps;
@@ -359,9 +365,7 @@ TEST(Throughput, BranchAndBoundKeepsItsTreeBetweenChecks) {
   int proven = 0, checks = 0;
   for (uint64_t seed = 44500; seed < 44620; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
-    RandomOptions ro;
-    ro.extreme_values = seed % 5 == 0;
-    RandomCase rc = randomCase(seed, ro);
+    RandomCase rc = branchAndBoundCase(seed);
     rc.net.load = std::array<double, 3>{1, 4, 16}[seed % 3];  // loaded clouds: nodes fixed by their closures
     const auto forced = forcedOf(rc);
     if (!forced) continue;
